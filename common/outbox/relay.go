@@ -1,0 +1,170 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+)
+
+// Relay publishes the pending events of one collection's documents. Call
+// Notify after every write that pushed events, and Run once.
+//
+// Several relays (replicas of a service) may share a collection: an event
+// may then be published twice, never lost, and a document's events stay in
+// order because each is removed only while it is still the first.
+type Relay struct {
+	coll    *mongo.Collection
+	pub     bus.Publisher
+	log     *slog.Logger
+	sweep   time.Duration
+	workers int
+
+	mu      sync.Mutex
+	pending map[bson.ObjectID]struct{}
+	kick    chan struct{}
+}
+
+// NewRelay returns a relay for coll's documents. It sweeps the whole
+// collection at start and every sweep interval (default 2 s), which
+// publishes what a crash left behind and retries failed publishes.
+func NewRelay(coll *mongo.Collection, pub bus.Publisher, log *slog.Logger, sweep time.Duration) *Relay {
+	if sweep <= 0 {
+		sweep = 2 * time.Second
+	}
+	return &Relay{
+		coll: coll, pub: pub, log: log.With("outbox", coll.Name()), sweep: sweep, workers: 8,
+		pending: make(map[bson.ObjectID]struct{}),
+		kick:    make(chan struct{}, 1),
+	}
+}
+
+// Notify tells the relay that the document id has new pending events.
+// It never blocks.
+func (r *Relay) Notify(id bson.ObjectID) {
+	r.mu.Lock()
+	r.pending[id] = struct{}{}
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes pending events until ctx is done.
+func (r *Relay) Run(ctx context.Context) error {
+	ticker := time.NewTicker(r.sweep)
+	defer ticker.Stop()
+	r.sweepOnce(ctx)
+	for {
+		r.flushPending(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.kick:
+		case <-ticker.C:
+			r.sweepOnce(ctx)
+		}
+	}
+}
+
+// sweepOnce queues every document that has pending events.
+func (r *Relay) sweepOnce(ctx context.Context) {
+	cur, err := r.coll.Find(ctx, bson.D{{Key: Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(1000))
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("outbox sweep", "err", err)
+		}
+		return
+	}
+	var docs []struct {
+		ID bson.ObjectID `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("outbox sweep", "err", err)
+		}
+		return
+	}
+	r.mu.Lock()
+	for _, d := range docs {
+		r.pending[d.ID] = struct{}{}
+	}
+	r.mu.Unlock()
+}
+
+// flushPending publishes the events of every queued document, a few
+// documents at a time and each document's events in order.
+func (r *Relay) flushPending(ctx context.Context) {
+	for ctx.Err() == nil {
+		r.mu.Lock()
+		ids := make([]bson.ObjectID, 0, len(r.pending))
+		for id := range r.pending {
+			ids = append(ids, id)
+		}
+		clear(r.pending)
+		r.mu.Unlock()
+		if len(ids) == 0 {
+			return
+		}
+		sem := make(chan struct{}, r.workers)
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if err := r.flush(ctx, id); err != nil && ctx.Err() == nil {
+					// Left in the document; the next sweep retries it.
+					r.log.Warn("outbox publish", "id", id.Hex(), "err", err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}
+
+// flush publishes the pending events of one document, oldest first.
+func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
+	for {
+		var doc struct {
+			Outbox []Message `bson:"outbox"`
+		}
+		err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+			options.FindOne().SetProjection(bson.D{{Key: Field, Value: 1}})).Decode(&doc)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read outbox: %w", err)
+		}
+		if len(doc.Outbox) == 0 {
+			return nil
+		}
+		for _, m := range doc.Outbox {
+			if err := r.pub.Publish(ctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
+				return err
+			}
+			// Remove m only while it is still first: another relay may
+			// have removed it already, and then the document is re-read.
+			res, err := r.coll.UpdateOne(ctx,
+				bson.D{{Key: "_id", Value: id}, {Key: Field + ".0.id", Value: m.ID}},
+				bson.D{{Key: "$pop", Value: bson.D{{Key: Field, Value: -1}}}})
+			if err != nil {
+				return fmt.Errorf("remove published event %s: %w", m.ID, err)
+			}
+			if res.ModifiedCount == 0 {
+				break
+			}
+		}
+	}
+}
