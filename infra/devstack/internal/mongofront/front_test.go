@@ -1,0 +1,196 @@
+package mongofront_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/infra/devstack/internal/ferret"
+	"github.com/gittix/ticketing/infra/devstack/internal/mongofront"
+)
+
+// setup starts FerretDB and a front before it, and returns a database reached
+// through the front.
+func setup(t *testing.T) *mongo.Database {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fdb, err := ferret.Start(t.TempDir(), 0, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fdb.Stop)
+	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = front.Close() })
+
+	client, err := mongo.Connect(options.Client().ApplyURI(front.URI()).SetMaxPoolSize(50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client.Database("front")
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// parallel runs fn n times concurrently and returns the errors.
+func parallel(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = fn(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+func TestFront(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := ctxT(t)
+
+	t.Run("concurrent inc", func(t *testing.T) {
+		coll := db.Collection("counter")
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "c"}, {Key: "n", Value: 0}}); err != nil {
+			t.Fatal(err)
+		}
+		errs := parallel(100, func(int) error {
+			_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: "c"}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}})
+			return err
+		})
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ N int }
+		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "c"}}).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.N != 100 {
+			t.Fatalf("n = %d, want 100", got.N)
+		}
+	})
+
+	t.Run("compare and set", func(t *testing.T) {
+		coll := db.Collection("cas")
+		for round := range 5 {
+			id := fmt.Sprintf("ticket-%d", round)
+			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "orderId", Value: nil}}); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			winners := 0
+			errs := parallel(100, func(i int) error {
+				res, err := coll.UpdateOne(ctx,
+					bson.D{{Key: "_id", Value: id}, {Key: "orderId", Value: nil}},
+					bson.D{{Key: "$set", Value: bson.D{{Key: "orderId", Value: fmt.Sprint("order-", i)}}}})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				winners += int(res.ModifiedCount)
+				mu.Unlock()
+				return nil
+			})
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			if winners != 1 {
+				t.Fatalf("round %d: %d winners, want 1", round, winners)
+			}
+		}
+	})
+
+	t.Run("cursor over several batches", func(t *testing.T) {
+		coll := db.Collection("many")
+		docs := make([]bson.D, 5000)
+		for i := range docs {
+			docs[i] = bson.D{{Key: "i", Value: i}, {Key: "pad", Value: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}
+		}
+		if _, err := coll.InsertMany(ctx, docs); err != nil {
+			t.Fatal(err)
+		}
+		cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(500).SetSort(bson.D{{Key: "i", Value: 1}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cur.Close(ctx)
+		n := 0
+		for cur.Next(ctx) {
+			var d struct{ I int }
+			if err := cur.Decode(&d); err != nil {
+				t.Fatal(err)
+			}
+			if d.I != n {
+				t.Fatalf("document %d has i = %d", n, d.I)
+			}
+			n++
+			if n == 2500 { // writes from another connection interleave with getMore
+				if _, err := db.Collection("other").InsertOne(ctx, bson.D{{Key: "x", Value: 1}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := cur.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(docs) {
+			t.Fatalf("read %d documents, want %d", n, len(docs))
+		}
+	})
+
+	t.Run("find one and update", func(t *testing.T) {
+		coll := db.Collection("fau")
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "t"}, {Key: "version", Value: 0}}); err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Version int }
+		err := coll.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: "t"}, {Key: "version", Value: 0}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Version != 1 {
+			t.Fatalf("version = %d, want 1", got.Version)
+		}
+		err = coll.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: "t"}, {Key: "version", Value: 0}},
+			bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}).Err()
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			t.Fatalf("stale FindOneAndUpdate: err = %v, want ErrNoDocuments", err)
+		}
+	})
+
+	t.Run("duplicate key", func(t *testing.T) {
+		coll := db.Collection("users")
+		_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+			Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "email", Value: "a@b.c"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = coll.InsertOne(ctx, bson.D{{Key: "email", Value: "a@b.c"}})
+		if !mongo.IsDuplicateKeyError(err) {
+			t.Fatalf("second insert: err = %v, want a duplicate key error", err)
+		}
+	})
+}

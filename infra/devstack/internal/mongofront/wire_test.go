@@ -1,0 +1,114 @@
+package mongofront
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+)
+
+// opMsg builds an OP_MSG whose body is {<key>: 1} and, if seq, which carries a
+// document sequence section before the body.
+func buildMsg(flags uint32, key string, seq bool) []byte {
+	var body bytes.Buffer
+	body.WriteByte(0x10) // int32
+	body.WriteString(key)
+	body.WriteByte(0)
+	body.Write([]byte{1, 0, 0, 0})
+	body.WriteByte(0)
+	doc := binary.LittleEndian.AppendUint32(nil, uint32(4+body.Len()))
+	doc = append(doc, body.Bytes()...)
+
+	msg := make([]byte, headerLen)
+	binary.LittleEndian.PutUint32(msg[12:], opMsg)
+	msg = binary.LittleEndian.AppendUint32(msg, flags)
+	if seq {
+		ident := []byte("documents\x00")
+		msg = append(msg, 1)
+		msg = binary.LittleEndian.AppendUint32(msg, uint32(4+len(ident)+len(doc)))
+		msg = append(msg, ident...)
+		msg = append(msg, doc...)
+	}
+	msg = append(msg, 0)
+	msg = append(msg, doc...)
+	if flags&flagChecksumPresent != 0 {
+		msg = append(msg, 0, 0, 0, 0)
+	}
+	binary.LittleEndian.PutUint32(msg, uint32(len(msg)))
+	return msg
+}
+
+func TestCommandName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		msg   []byte
+		want  string
+		isErr bool
+	}{
+		{name: "body only", msg: buildMsg(0, "find", false), want: "find"},
+		{name: "sequence first", msg: buildMsg(0, "insert", true), want: "insert"},
+		{name: "checksum", msg: buildMsg(flagChecksumPresent, "update", false), want: "update"},
+		{name: "truncated", msg: buildMsg(0, "find", false)[:headerLen+6], isErr: true},
+		{name: "not op_msg", msg: func() []byte {
+			m := buildMsg(0, "find", false)
+			binary.LittleEndian.PutUint32(m[12:], opQuery)
+			return m
+		}(), isErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := commandName(tc.msg)
+			if tc.isErr {
+				if err == nil {
+					t.Fatalf("commandName = %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("commandName = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadMessage(t *testing.T) {
+	t.Parallel()
+	msg := buildMsg(0, "ping", false)
+	got, err := readMessage(bytes.NewReader(append(msg, msg...)))
+	if err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("readMessage = %x, %v; want %x", got, err, msg)
+	}
+	bad := binary.LittleEndian.AppendUint32(nil, 3)
+	if _, err := readMessage(bytes.NewReader(bad)); err == nil {
+		t.Fatal("readMessage accepted a length of 3")
+	}
+}
+
+func TestClearExhaustAllowed(t *testing.T) {
+	t.Parallel()
+	msg := buildMsg(flagExhaustAllowed|flagChecksumPresent, "hello", false)
+	clearExhaustAllowed(msg)
+	if got := msgFlags(msg); got != flagChecksumPresent {
+		t.Fatalf("flags = %#x, want %#x", got, flagChecksumPresent)
+	}
+	want := crc32.Checksum(msg[:len(msg)-4], crc32.MakeTable(crc32.Castagnoli))
+	if got := binary.LittleEndian.Uint32(msg[len(msg)-4:]); got != want {
+		t.Fatalf("checksum = %#x, want %#x", got, want)
+	}
+}
+
+func TestIsRead(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"find", "getMore", "hello", "isMaster", "ismaster", "saslStart"} {
+		if !IsRead(name) {
+			t.Errorf("IsRead(%q) = false, want true", name)
+		}
+	}
+	for _, name := range []string{"insert", "update", "delete", "findAndModify", "createIndexes", "drop", "Find"} {
+		if IsRead(name) {
+			t.Errorf("IsRead(%q) = true, want false", name)
+		}
+	}
+}
