@@ -1,0 +1,92 @@
+// Package app wires the orders service together. It is public so that
+// several services can run in one process (make dev): it keeps no global
+// state and reads the environment only through getenv.
+package app
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/web"
+	"github.com/gittix/ticketing/orders/internal/config"
+	"github.com/gittix/ticketing/orders/internal/httpapi"
+	"github.com/gittix/ticketing/orders/internal/listener"
+	"github.com/gittix/ticketing/orders/internal/mongostore"
+	"github.com/gittix/ticketing/orders/internal/order"
+)
+
+// Run runs the orders service until ctx is done (then it shuts down
+// gracefully and returns nil) or it cannot go on: the NATS Streaming
+// connection is lost, or the HTTP server fails.
+func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+
+	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "orders")
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(context.Background())
+
+	conn, err := bus.Connect(ctx, bus.Config{URL: cfg.NATSURL, ClusterID: cfg.NATSClusterID, ClientID: cfg.NATSClientID}, log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+
+	orders, err := mongostore.NewOrders(ctx, db, conn, log)
+	if err != nil {
+		return err
+	}
+	tickets := mongostore.NewTickets(db)
+	svc := &order.Service{Orders: orders, Tickets: tickets, Window: cfg.ExpirationWindow}
+
+	// On return: stop the relay and the HTTP server, wait for both (the
+	// HTTP drain), then the deferred closes above run: listeners and NATS,
+	// then MongoDB.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	wg.Go(func() { orders.RunRelay(runCtx) })
+
+	lc := bus.ListenerConfig{QueueGroup: listener.QueueGroup}
+	if err := errors.Join(
+		bus.Listen(conn, lc, log, listener.TicketCreated(tickets, log)),
+		bus.Listen(conn, lc, log, listener.TicketUpdated(tickets, log)),
+		bus.Listen(conn, lc, log, listener.ExpirationComplete(svc, log)),
+		bus.Listen(conn, lc, log, listener.PaymentCreated(svc, log)),
+	); err != nil {
+		return err
+	}
+
+	api := httpapi.New(svc, log, auth.Verifier{Key: cfg.JWTKey}, map[string]web.Check{
+		"mongodb": mongodb.Ping(db),
+		"nats":    conn.Ping,
+	})
+	srv := web.NewServer(cfg.Addr(), api.Routes())
+	served := make(chan error, 1)
+	wg.Go(func() { served <- web.Serve(runCtx, srv, cfg.ShutdownTimeout) })
+	log.Info("listening", "addr", cfg.Addr())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-conn.Lost():
+		runErr = err
+	case err := <-served:
+		runErr = cmp.Or(err, errors.New("http server stopped"))
+	}
+	stop()
+	log.Info("shutting down")
+	return runErr
+}

@@ -1,0 +1,51 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/orders/internal/order"
+)
+
+// ExpirationComplete cancels an order whose payment window has passed, if
+// it is still created or awaiting payment, which publishes order:cancelled
+// and frees its ticket. A complete or already cancelled order is left as it
+// is, and the event acked.
+//
+// An unknown order is acked and logged: an order is written before its
+// order:created leaves, so expiration can only name an order that exists;
+// one that does not will not appear by waiting.
+func ExpirationComplete(svc *order.Service, log *slog.Logger) bus.Handler[events.ExpirationComplete] {
+	return func(ctx context.Context, e events.ExpirationComplete) error {
+		id, err := bson.ObjectIDFromHex(e.OrderID)
+		if err != nil {
+			log.Error("expiration:complete with a malformed order id acked", "order_id", e.OrderID)
+			return nil
+		}
+		o, err := svc.Orders.Get(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			log.Error("expiration:complete for an unknown order acked", "order_id", e.OrderID)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("get order %s: %w", e.OrderID, err)
+		}
+		if o.Status != events.StatusCreated && o.Status != events.StatusAwaitingPayment {
+			return nil
+		}
+		_, err = svc.Cancel(ctx, o)
+		if errors.Is(err, order.ErrCompleted) {
+			return nil // paid in the meantime
+		}
+		if err != nil {
+			return fmt.Errorf("expire order %s: %w", e.OrderID, err)
+		}
+		return nil
+	}
+}

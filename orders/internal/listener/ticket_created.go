@@ -1,0 +1,42 @@
+// Package listener keeps the orders service in step with the events of the
+// other services. Each handler is idempotent: NATS Streaming delivers at
+// least once and possibly out of order. A handler returns an error only
+// when the event must come again (it is then not acked).
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/orders/internal/ticket"
+)
+
+// QueueGroup is the queue group and durable name of every listener of the
+// service. Never rename it: a new name replays every channel from the start.
+const QueueGroup = "orders-service"
+
+// TicketCreated inserts the replica of a new ticket, with the event's id
+// and version. A redelivery finds it there and is acked.
+func TicketCreated(tickets ticket.Store, log *slog.Logger) bus.Handler[events.TicketCreated] {
+	return func(ctx context.Context, e events.TicketCreated) error {
+		id, err := bson.ObjectIDFromHex(e.ID)
+		if err != nil {
+			log.Error("ticket:created with a malformed id acked", "ticket_id", e.ID)
+			return nil
+		}
+		err = tickets.Create(ctx, ticket.Ticket{ID: id, Title: e.Title, Price: e.Price, Version: e.Version})
+		if errors.Is(err, ticket.ErrExists) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("create ticket %s: %w", e.ID, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,50 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/orders/internal/ticket"
+)
+
+// errBehind leaves an event unacked until the versions before it are in.
+var errBehind = errors.New("replica is behind the event")
+
+// TicketUpdated applies a ticket's new title, price and version to its
+// replica, only at version − 1. When the replica is behind (or missing) the
+// event is not acked, so it comes again once the events before it are
+// applied; when the replica is already at or past the event it is acked and
+// ignored.
+func TicketUpdated(tickets ticket.Store, log *slog.Logger) bus.Handler[events.TicketUpdated] {
+	return func(ctx context.Context, e events.TicketUpdated) error {
+		id, err := bson.ObjectIDFromHex(e.ID)
+		if err != nil {
+			log.Error("ticket:updated with a malformed id acked", "ticket_id", e.ID)
+			return nil
+		}
+		err = tickets.Update(ctx, ticket.Ticket{ID: id, Title: e.Title, Price: e.Price, Version: e.Version})
+		if !errors.Is(err, ticket.ErrVersion) {
+			if err != nil {
+				return fmt.Errorf("update ticket %s: %w", e.ID, err)
+			}
+			return nil
+		}
+		cur, err := tickets.Get(ctx, id)
+		switch {
+		case errors.Is(err, ticket.ErrNotFound):
+			return fmt.Errorf("ticket %s v%d: %w: no replica yet", e.ID, e.Version, errBehind)
+		case err != nil:
+			return fmt.Errorf("get ticket %s: %w", e.ID, err)
+		case cur.Version >= e.Version:
+			return nil // already applied: a redelivery
+		}
+		// Behind, or changed under us: either way, the event must come again.
+		return fmt.Errorf("ticket %s v%d: %w at v%d", e.ID, e.Version, errBehind, cur.Version)
+	}
+}

@@ -1,0 +1,56 @@
+// Package order is the orders domain: an order reserves one ticket for one
+// user until it is paid, cancelled or expired.
+package order
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/orders/internal/ticket"
+)
+
+// Order is a user's order of one ticket.
+type Order struct {
+	ID        bson.ObjectID
+	UserID    string
+	Status    events.OrderStatus
+	ExpiresAt time.Time
+	Version   int64
+	// Ticket is the ticket as it was when the order was placed.
+	Ticket ticket.Ticket
+}
+
+var (
+	// ErrNotFound: no order with that id.
+	ErrNotFound = errors.New("order not found")
+	// ErrTicketReserved: another order holds the ticket.
+	ErrTicketReserved = errors.New("ticket is already reserved")
+	// ErrConflict: the stored order changed since it was read.
+	ErrConflict = errors.New("order changed concurrently")
+	// ErrCompleted: a paid order cannot be cancelled.
+	ErrCompleted = errors.New("order is complete")
+	// ErrCancelled: a cancelled order cannot be completed.
+	ErrCancelled = errors.New("order is cancelled")
+)
+
+// Store persists orders. Every write is one single-document write that
+// also records the events announcing it (the outbox), so a change and its
+// events are never separated.
+type Store interface {
+	// Create inserts o with evs. It returns ErrTicketReserved when an order
+	// in a reserving status already holds o.Ticket: the check and the
+	// write are one atomic insert.
+	Create(ctx context.Context, o Order, evs ...events.Event) error
+	// Get returns the order with id, or ErrNotFound.
+	Get(ctx context.Context, id bson.ObjectID) (Order, error)
+	// ListByUser returns userID's orders, oldest first.
+	ListByUser(ctx context.Context, userID string) ([]Order, error)
+	// Update writes next's status and version if the stored order is
+	// still at prev's version and status, else returns ErrConflict. The
+	// order holds its ticket while next.Status.Reserves().
+	Update(ctx context.Context, prev, next Order, evs ...events.Event) error
+}
