@@ -1,0 +1,140 @@
+// Package mongostore keeps tickets in a MongoDB collection (FerretDB
+// included). Each write stores the change and the event announcing it in
+// one single-document write: the event waits in the document's outbox
+// until the relay has published it.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/common/outbox"
+	"github.com/gittix/ticketing/tickets/internal/ticket"
+)
+
+// Notifier is told about documents with new pending events (an
+// *outbox.Relay).
+type Notifier interface {
+	Notify(id bson.ObjectID)
+}
+
+// Store is a ticket.Store on a MongoDB collection.
+type Store struct {
+	coll   *mongo.Collection
+	notify Notifier
+}
+
+var _ ticket.Store = (*Store)(nil)
+
+// New returns a store on coll that tells n about every write's events.
+func New(coll *mongo.Collection, n Notifier) *Store {
+	return &Store{coll: coll, notify: n}
+}
+
+// doc is a ticket as stored.
+type doc struct {
+	ID         bson.ObjectID    `bson:"_id"`
+	Title      string           `bson:"title"`
+	PriceCents int64            `bson:"priceCents"`
+	UserID     string           `bson:"userId"`
+	OrderID    string           `bson:"orderId,omitempty"` // absent while for sale
+	Version    int64            `bson:"version"`
+	Outbox     []outbox.Message `bson:"outbox,omitempty"`
+}
+
+func (d doc) ticket() ticket.Ticket {
+	return ticket.Ticket{ID: d.ID, Title: d.Title, Price: ticket.Cents(d.PriceCents), UserID: d.UserID, OrderID: d.OrderID, Version: d.Version}
+}
+
+// withoutOutbox keeps pending events out of what is read.
+var withoutOutbox = bson.D{{Key: outbox.Field, Value: 0}}
+
+// listBatch is the batch size of the list query: a whole list comes in one
+// batch, so no cursor stays open on the server between batches (FerretDB
+// holds a connection for every open cursor; see TOOLING.md).
+const listBatch = 100_000
+
+// Create implements ticket.Store.
+func (s *Store) Create(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
+	t.ID, t.Version, t.OrderID = bson.NewObjectID(), 0, ""
+	msg, err := outbox.New(t.CreatedEvent())
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	d := doc{ID: t.ID, Title: t.Title, PriceCents: int64(t.Price), UserID: t.UserID, Version: t.Version, Outbox: []outbox.Message{msg}}
+	if _, err := s.coll.InsertOne(ctx, d); err != nil {
+		return ticket.Ticket{}, fmt.Errorf("insert ticket: %w", err)
+	}
+	s.notify.Notify(t.ID)
+	return t, nil
+}
+
+// Get implements ticket.Store.
+func (s *Store) Get(ctx context.Context, id bson.ObjectID) (ticket.Ticket, error) {
+	var d doc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(withoutOutbox)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ticket.Ticket{}, ticket.ErrNotFound
+	}
+	if err != nil {
+		return ticket.Ticket{}, fmt.Errorf("find ticket %s: %w", id.Hex(), err)
+	}
+	return d.ticket(), nil
+}
+
+// ListAvailable implements ticket.Store: one query, read in one batch.
+func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
+	cur, err := s.coll.Find(ctx,
+		bson.D{{Key: "orderId", Value: bson.D{{Key: "$exists", Value: false}}}},
+		options.Find().
+			SetSort(bson.D{{Key: "_id", Value: 1}}). // ObjectIDs grow with time: oldest first
+			SetProjection(withoutOutbox).
+			SetBatchSize(listBatch))
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	var docs []doc
+	if err := cur.All(ctx, &docs); err != nil { // closes the cursor
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	out := make([]ticket.Ticket, len(docs))
+	for i, d := range docs {
+		out[i] = d.ticket()
+	}
+	return out, nil
+}
+
+// Save implements ticket.Store. The write is conditional on the version
+// read, increments it, and pushes the ticket:updated event into the
+// document's outbox, all in one update.
+func (s *Store) Save(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
+	read := t.Version
+	t.Version++
+	msg, err := outbox.New(t.UpdatedEvent())
+	if err != nil {
+		return ticket.Ticket{}, err
+	}
+	set := bson.D{{Key: "title", Value: t.Title}, {Key: "priceCents", Value: int64(t.Price)}}
+	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}, outbox.Push(msg)}
+	if t.Reserved() {
+		set = append(set, bson.E{Key: "orderId", Value: t.OrderID})
+	} else {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "orderId", Value: ""}}})
+	}
+	update = append(update, bson.E{Key: "$set", Value: set})
+
+	res, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: t.ID}, {Key: "version", Value: read}}, update)
+	if err != nil {
+		return ticket.Ticket{}, fmt.Errorf("update ticket %s: %w", t.ID.Hex(), err)
+	}
+	if res.MatchedCount == 0 {
+		return ticket.Ticket{}, fmt.Errorf("save ticket %s at version %d: %w", t.ID.Hex(), read, ticket.ErrConflict)
+	}
+	s.notify.Notify(t.ID)
+	return t, nil
+}

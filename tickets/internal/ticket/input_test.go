@@ -1,0 +1,116 @@
+package ticket_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/gittix/ticketing/tickets/internal/ticket"
+)
+
+func TestParsePrice(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    ticket.Cents
+		wantErr error
+	}{
+		{in: "20", want: 2000},
+		{in: "12.50", want: 1250},
+		{in: " 12.5 ", want: 1250},
+		{in: "+3", want: 300},
+		{in: "19.99", want: 1999},
+		{in: "0.01", want: 1},
+		{in: ".5", want: 50},
+		{in: "5.", want: 500},
+		{in: "1e2", want: 10000},
+		{in: "1.5E-1", want: 15},
+		{in: "1.005", want: 101},  // exact half: away from zero (a float would give 100)
+		{in: "1.0049", want: 100}, // below half
+		{in: "0.005", want: 1},
+		{in: "1000000", want: 1_000_000_00},
+		{in: "1000000.004", want: 1_000_000_00}, // rounds to the maximum
+		{in: "0", wantErr: ticket.ErrPriceInvalid},
+		{in: "-0", wantErr: ticket.ErrPriceInvalid},
+		{in: "0.004", wantErr: ticket.ErrPriceInvalid}, // rounds to 0 cents
+		{in: "-10", wantErr: ticket.ErrPriceInvalid},
+		{in: "-0.01", wantErr: ticket.ErrPriceInvalid},
+		{in: "1e-400", wantErr: ticket.ErrPriceInvalid},
+		{in: "", wantErr: ticket.ErrPriceInvalid},
+		{in: "   ", wantErr: ticket.ErrPriceInvalid},
+		{in: "abc", wantErr: ticket.ErrPriceInvalid},
+		{in: "NaN", wantErr: ticket.ErrPriceInvalid},
+		{in: "nan", wantErr: ticket.ErrPriceInvalid},
+		{in: "Inf", wantErr: ticket.ErrPriceInvalid},
+		{in: "+Infinity", wantErr: ticket.ErrPriceInvalid},
+		{in: "0x10", wantErr: ticket.ErrPriceInvalid},
+		{in: "1_000", wantErr: ticket.ErrPriceInvalid},
+		{in: "1/2", wantErr: ticket.ErrPriceInvalid},
+		{in: "12.50 USD", wantErr: ticket.ErrPriceInvalid},
+		{in: "$12", wantErr: ticket.ErrPriceInvalid},
+		{in: "1e", wantErr: ticket.ErrPriceInvalid},
+		{in: ".", wantErr: ticket.ErrPriceInvalid},
+		{in: "1000000.005", wantErr: ticket.ErrPriceTooHigh},
+		{in: "1000000.01", wantErr: ticket.ErrPriceTooHigh},
+		{in: "1e7", wantErr: ticket.ErrPriceTooHigh},
+		{in: "1e400", wantErr: ticket.ErrPriceTooHigh},
+		{in: "1e999999999", wantErr: ticket.ErrPriceTooHigh},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := ticket.ParsePrice(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParsePrice(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("ParsePrice(%q) = %d, want %d", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCentsDollars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		c    ticket.Cents
+		want float64
+	}{
+		{1, 0.01}, {1250, 12.5}, {1999, 19.99}, {2000, 20}, {ticket.MaxPrice, 1_000_000},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Dollars(); got != tt.want {
+			t.Errorf("Cents(%d).Dollars() = %v, want %v", tt.c, got, tt.want)
+		}
+	}
+}
+
+func TestParseTitle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    string
+		wantErr error
+	}{
+		{name: "plain", in: "concert", want: "concert"},
+		{name: "trimmed", in: "  concert \n", want: "concert"},
+		{name: "empty", in: "", wantErr: ticket.ErrTitleRequired},
+		{name: "only spaces", in: " \t\n ", wantErr: ticket.ErrTitleRequired},
+		{name: "200 runes", in: strings.Repeat("é", 200), want: strings.Repeat("é", 200)},
+		{name: "201 runes", in: strings.Repeat("é", 201), wantErr: ticket.ErrTitleTooLong},
+		{name: "200 runes after trim", in: " " + strings.Repeat("a", 200) + " ", want: strings.Repeat("a", 200)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ticket.ParseTitle(tt.in)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseTitle(%q) error = %v, want %v", tt.in, err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("ParseTitle(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

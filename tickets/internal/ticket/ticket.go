@@ -1,0 +1,103 @@
+// Package ticket is the domain of the tickets service: a ticket for sale,
+// its price in cents, the rules for editing it, and the reservation lock
+// (the order that holds it).
+package ticket
+
+import (
+	"context"
+	"errors"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
+)
+
+// Ticket is a ticket for sale.
+type Ticket struct {
+	ID      bson.ObjectID
+	Title   string
+	Price   Cents
+	UserID  string // the seller
+	OrderID string // the order that reserves the ticket; "" while it is for sale
+	Version int64  // +1 on every change
+}
+
+// Reserved reports whether an order holds the ticket.
+func (t Ticket) Reserved() bool { return t.OrderID != "" }
+
+// CreatedEvent is the ticket:created event that announces t.
+func (t Ticket) CreatedEvent() events.TicketCreated {
+	return events.TicketCreated{ID: t.ID.Hex(), Version: t.Version, Title: t.Title, Price: t.Price.Dollars(), UserID: t.UserID}
+}
+
+// UpdatedEvent is the ticket:updated event that announces t's current state.
+func (t Ticket) UpdatedEvent() events.TicketUpdated {
+	return events.TicketUpdated{ID: t.ID.Hex(), Version: t.Version, Title: t.Title, Price: t.Price.Dollars(), UserID: t.UserID, OrderID: t.OrderID}
+}
+
+// Errors of the domain; the HTTP layer maps them to responses.
+var (
+	ErrNotFound = errors.New("ticket not found")
+	ErrConflict = errors.New("ticket was changed concurrently")
+	ErrReserved = errors.New("ticket is reserved")
+	ErrNotOwner = errors.New("not the ticket's seller")
+)
+
+// Store keeps tickets. Every write also records the event that announces
+// it, in the same atomic write (the outbox of SPEC §8): Create records
+// ticket:created and Save records ticket:updated.
+type Store interface {
+	// Create stores t as a new ticket at version 0, with a new ID, unreserved.
+	Create(ctx context.Context, t Ticket) (Ticket, error)
+	// Get returns the ticket id, or ErrNotFound.
+	Get(ctx context.Context, id bson.ObjectID) (Ticket, error)
+	// ListAvailable returns the unreserved tickets, oldest first.
+	ListAvailable(ctx context.Context) ([]Ticket, error)
+	// Save writes t as version t.Version+1 if the stored ticket is still at
+	// t.Version, and returns what it wrote; otherwise it changes nothing and
+	// returns ErrConflict.
+	Save(ctx context.Context, t Ticket) (Ticket, error)
+}
+
+// MaxAttempts bounds how often Update re-reads a ticket that was changed
+// under it.
+const MaxAttempts = 5
+
+// Update reads the ticket id, applies change to it and saves it under
+// optimistic concurrency. When another write got in between, it reads the
+// fresh ticket and tries again — change, and so every rule in it, runs
+// again — up to MaxAttempts times; then it returns ErrConflict. An error
+// from change is returned as it is, and nothing is written.
+func Update(ctx context.Context, s Store, id bson.ObjectID, change func(*Ticket) error) (Ticket, error) {
+	for range MaxAttempts {
+		t, err := s.Get(ctx, id)
+		if err != nil {
+			return Ticket{}, err
+		}
+		if err := change(&t); err != nil {
+			return Ticket{}, err
+		}
+		saved, err := s.Save(ctx, t)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		return saved, err
+	}
+	return Ticket{}, ErrConflict
+}
+
+// Edit is the seller's change of title and price (PUT /api/tickets/:id). A
+// reserved ticket cannot be edited (ErrReserved, checked first, as in SPEC
+// §5), and only by its seller (ErrNotOwner).
+func Edit(userID, title string, price Cents) func(*Ticket) error {
+	return func(t *Ticket) error {
+		if t.Reserved() {
+			return ErrReserved
+		}
+		if t.UserID != userID {
+			return ErrNotOwner
+		}
+		t.Title, t.Price = title, price
+		return nil
+	}
+}

@@ -1,0 +1,115 @@
+// Package tickettest provides an in-memory ticket.Store for hermetic tests.
+package tickettest
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/tickets/internal/ticket"
+)
+
+// Store is an in-memory ticket.Store with the same versioning as the real
+// one. It records the events each write would publish. The zero value is
+// ready to use.
+type Store struct {
+	mu      sync.Mutex
+	tickets map[bson.ObjectID]ticket.Ticket
+	events  []events.Event
+
+	// BeforeSave, when set, runs at the start of every Save, outside the
+	// lock: a test can change the ticket under the writer there.
+	BeforeSave func(t ticket.Ticket)
+	// Err, when set, is returned by every method.
+	Err error
+}
+
+var _ ticket.Store = (*Store)(nil)
+
+// Put stores t as it is, without an event.
+func (s *Store) Put(t ticket.Ticket) ticket.Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tickets == nil {
+		s.tickets = make(map[bson.ObjectID]ticket.Ticket)
+	}
+	if t.ID.IsZero() {
+		t.ID = bson.NewObjectID()
+	}
+	s.tickets[t.ID] = t
+	return t
+}
+
+// Events returns the events recorded so far.
+func (s *Store) Events() []events.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+// Create implements ticket.Store.
+func (s *Store) Create(_ context.Context, t ticket.Ticket) (ticket.Ticket, error) {
+	if s.Err != nil {
+		return ticket.Ticket{}, s.Err
+	}
+	t.ID, t.Version, t.OrderID = bson.NewObjectID(), 0, ""
+	s.Put(t)
+	s.mu.Lock()
+	s.events = append(s.events, t.CreatedEvent())
+	s.mu.Unlock()
+	return t, nil
+}
+
+// Get implements ticket.Store.
+func (s *Store) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) {
+	if s.Err != nil {
+		return ticket.Ticket{}, s.Err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[id]
+	if !ok {
+		return ticket.Ticket{}, ticket.ErrNotFound
+	}
+	return t, nil
+}
+
+// ListAvailable implements ticket.Store.
+func (s *Store) ListAvailable(context.Context) ([]ticket.Ticket, error) {
+	if s.Err != nil {
+		return nil, s.Err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ticket.Ticket
+	for _, t := range s.tickets {
+		if !t.Reserved() {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b ticket.Ticket) int { return cmp.Compare(a.ID.Hex(), b.ID.Hex()) })
+	return out, nil
+}
+
+// Save implements ticket.Store.
+func (s *Store) Save(_ context.Context, t ticket.Ticket) (ticket.Ticket, error) {
+	if s.BeforeSave != nil {
+		s.BeforeSave(t)
+	}
+	if s.Err != nil {
+		return ticket.Ticket{}, s.Err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.tickets[t.ID]; !ok || cur.Version != t.Version {
+		return ticket.Ticket{}, ticket.ErrConflict
+	}
+	t.Version++
+	s.tickets[t.ID] = t
+	s.events = append(s.events, t.UpdatedEvent())
+	return t, nil
+}
