@@ -1,0 +1,68 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(env(map[string]string{"JWT_KEY": "k", "MONGO_URI": "mongodb://127.0.0.1/auth"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{JWTKey: "k", MongoURI: "mongodb://127.0.0.1/auth", Port: "3000", TokenTTL: 24 * time.Hour,
+		CookieName: "session", ShutdownTimeout: 10 * time.Second}
+	if cfg != want {
+		t.Errorf("Load = %+v, want %+v", cfg, want)
+	}
+}
+
+func TestLoadAll(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(env(map[string]string{
+		"JWT_KEY": "k", "MONGO_URI": "mongodb://m", "HOST": "127.0.0.1", "PORT": "4001",
+		"TOKEN_TTL": "90m", "COOKIE_SECURE": "true", "SESSION_COOKIE_NAME": "sid",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Host != "127.0.0.1" || cfg.Port != "4001" || cfg.TokenTTL != 90*time.Minute || !cfg.CookieSecure || cfg.CookieName != "sid" {
+		t.Errorf("Load = %+v, want every variable applied", cfg)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // names the error must mention
+	}{
+		{"nothing set", nil, []string{"JWT_KEY", "MONGO_URI"}},
+		{"no key", map[string]string{"MONGO_URI": "mongodb://m"}, []string{"JWT_KEY"}},
+		{"bad values", map[string]string{"JWT_KEY": "k", "MONGO_URI": "m", "PORT": "http",
+			"TOKEN_TTL": "1 day", "COOKIE_SECURE": "yes please", "SESSION_COOKIE_NAME": "a b"},
+			[]string{"PORT", "TOKEN_TTL", "COOKIE_SECURE", "SESSION_COOKIE_NAME"}},
+		{"negative ttl", map[string]string{"JWT_KEY": "k", "MONGO_URI": "m", "TOKEN_TTL": "-1h"}, []string{"TOKEN_TTL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(tt.env))
+			if err == nil {
+				t.Fatalf("Load = nil error, want one naming %v", tt.want)
+			}
+			for _, name := range tt.want {
+				if !strings.Contains(err.Error(), name) {
+					t.Errorf("error %q does not name %s", err, name)
+				}
+			}
+		})
+	}
+}

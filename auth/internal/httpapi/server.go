@@ -1,0 +1,101 @@
+// Package httpapi serves the auth service's routes (SPEC §4).
+package httpapi
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/gittix/ticketing/auth/internal/user"
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/web"
+)
+
+// Config is what the routes need besides the users.
+type Config struct {
+	Key      []byte        // signs the session tokens (JWT_KEY)
+	TokenTTL time.Duration // lifetime of a session token
+	Cookie   auth.CookieConfig
+	Ready    map[string]web.Check // readiness checks for /readyz
+	Now      func() time.Time     // default time.Now
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	log      *slog.Logger
+	users    *user.Service
+	cfg      Config
+	verifier auth.Verifier
+}
+
+// New returns the auth API over users.
+func New(log *slog.Logger, users *user.Service, cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{
+		log:      log,
+		users:    users,
+		cfg:      cfg,
+		verifier: auth.Verifier{Key: cfg.Key, Cookie: cfg.Cookie, Now: cfg.Now},
+	}
+}
+
+// Routes returns the service's HTTP handler.
+func (s *Server) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(web.Recover(s.log))
+	r.NotFound(web.NotFound(s.log))
+	r.MethodNotAllowed(web.MethodNotAllowed(s.log))
+
+	r.Get("/healthz", web.Healthz)
+	r.Get("/readyz", web.Readyz(s.log, s.cfg.Ready))
+
+	r.Route("/api/users", func(r chi.Router) {
+		r.Use(s.verifier.CurrentUser)
+		r.Post("/signup", web.Handle(s.log, s.signup))
+		r.Post("/signin", web.Handle(s.log, s.signin))
+		r.Post("/signout", web.Handle(s.log, s.signout))
+		r.Get("/currentuser", web.Handle(s.log, s.currentUser))
+	})
+	return r
+}
+
+// credentials is the body of sign-up and sign-in.
+type credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// userJSON is a user as the API shows it: never the password or its hash.
+type userJSON struct {
+	ID    string `json:"id"`
+	Email string `json:"email"`
+}
+
+// startSession sets the session cookie for u.
+func (s *Server) startSession(w http.ResponseWriter, u user.User) error {
+	token, err := auth.Sign(s.cfg.Key, auth.User{ID: u.ID, Email: u.Email}, s.cfg.Now(), s.cfg.TokenTTL)
+	if err != nil {
+		return err
+	}
+	s.cfg.Cookie.SetSession(w, token)
+	return nil
+}
+
+// toHTTP maps the domain's errors to responses.
+func toHTTP(err error) error {
+	switch {
+	case errors.Is(err, user.ErrEmailInUse):
+		return web.NewError(http.StatusBadRequest, "Email in use")
+	case errors.Is(err, user.ErrInvalidCredentials):
+		return web.NewError(http.StatusBadRequest, "Invalid credentials")
+	case mongodb.Unavailable(err):
+		return web.Unavailable(err)
+	}
+	return err // a logged 500
+}

@@ -1,0 +1,92 @@
+// Package mongostore keeps the auth service's users in MongoDB (or FerretDB).
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/auth/internal/user"
+)
+
+// Collection is the name of the users collection.
+const Collection = "users"
+
+// Users is a user.Store on a MongoDB collection.
+//
+// Every method is one command: the connection it borrows from the driver's
+// pool is back in the pool when the method returns.
+type Users struct {
+	coll *mongo.Collection
+}
+
+var _ user.Store = (*Users)(nil)
+
+type userDoc struct {
+	ID           bson.ObjectID `bson:"_id"`
+	Email        string        `bson:"email"` // normalised
+	PasswordHash string        `bson:"passwordHash"`
+}
+
+func (d userDoc) user() user.User {
+	return user.User{ID: d.ID.Hex(), Email: d.Email, PasswordHash: d.PasswordHash}
+}
+
+// NewUsers returns the store on db's users collection, after creating the
+// unique index on the (normalised) email that decides concurrent sign-ups.
+func NewUsers(ctx context.Context, db *mongo.Database) (*Users, error) {
+	coll := db.Collection(Collection)
+	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "email", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("email_unique"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create unique index on %s.email: %w", Collection, err)
+	}
+	return &Users{coll: coll}, nil
+}
+
+// Create inserts a user; a duplicate email fails on the unique index.
+func (s *Users) Create(ctx context.Context, email, passwordHash string) (user.User, error) {
+	d := userDoc{ID: bson.NewObjectID(), Email: email, PasswordHash: passwordHash}
+	if _, err := s.coll.InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return user.User{}, user.ErrEmailInUse
+		}
+		return user.User{}, fmt.Errorf("insert user: %w", err)
+	}
+	return d.user(), nil
+}
+
+// ByEmail finds the user with a normalised email.
+func (s *Users) ByEmail(ctx context.Context, email string) (user.User, error) {
+	var d userDoc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return user.User{}, user.ErrNotFound
+	}
+	if err != nil {
+		return user.User{}, fmt.Errorf("find user by email: %w", err)
+	}
+	return d.user(), nil
+}
+
+// ReplaceHash sets a new password hash if the stored one is still oldHash
+// (a concurrent upgrade wins; either hash is good).
+func (s *Users) ReplaceHash(ctx context.Context, id, oldHash, newHash string) error {
+	oid, err := bson.ObjectIDFromHex(id)
+	if err != nil {
+		return fmt.Errorf("user id %q: %w", id, err)
+	}
+	_, err = s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: oid}, {Key: "passwordHash", Value: oldHash}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "passwordHash", Value: newHash}}}})
+	if err != nil {
+		return fmt.Errorf("replace password hash of user %s: %w", id, err)
+	}
+	return nil
+}

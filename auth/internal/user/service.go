@@ -1,0 +1,90 @@
+package user
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Hasher hashes and checks passwords (password.Hasher).
+type Hasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, encoded, password string) (bool, error)
+	// VerifyDummy costs what Verify costs, for an email with no user.
+	VerifyDummy(ctx context.Context, password string) error
+	NeedsRehash(encoded string) bool
+}
+
+// Service signs users up and in.
+//
+// Hashing runs outside every store call: the store answers, its connection
+// goes back to the pool, and only then is the (slow, memory-hard) hash
+// computed.
+type Service struct {
+	store  Store
+	hasher Hasher
+	log    *slog.Logger
+}
+
+// NewService returns a Service over store and hasher.
+func NewService(store Store, hasher Hasher, log *slog.Logger) *Service {
+	return &Service{store: store, hasher: hasher, log: log}
+}
+
+// SignUp creates a user with a validated email and password (see
+// ValidEmail, ValidPassword). It returns ErrEmailInUse when the normalised
+// email is taken.
+func (s *Service) SignUp(ctx context.Context, email, password string) (User, error) {
+	hash, err := s.hasher.Hash(ctx, NormalizePassword(password))
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	u, err := s.store.Create(ctx, NormalizeEmail(email), hash)
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	return u, nil
+}
+
+// SignIn returns the user whose email and password these are, or
+// ErrInvalidCredentials — for an unknown email and a wrong password alike,
+// after the same amount of hashing work.
+func (s *Service) SignIn(ctx context.Context, email, password string) (User, error) {
+	password = NormalizePassword(password)
+	u, err := s.store.ByEmail(ctx, NormalizeEmail(email))
+	if errors.Is(err, ErrNotFound) {
+		if err := s.hasher.VerifyDummy(ctx, password); err != nil {
+			return User{}, fmt.Errorf("check password: %w", err)
+		}
+		return User{}, ErrInvalidCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("find user: %w", err)
+	}
+	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return User{}, fmt.Errorf("check password of user %s: %w", u.ID, err)
+	}
+	if !ok {
+		return User{}, ErrInvalidCredentials
+	}
+	if s.hasher.NeedsRehash(u.PasswordHash) {
+		s.rehash(ctx, u, password)
+	}
+	return u, nil
+}
+
+// rehash upgrades a hash made with older parameters. A failure only delays
+// the upgrade to the next sign-in.
+func (s *Service) rehash(ctx context.Context, u User, password string) {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err == nil {
+		err = s.store.ReplaceHash(ctx, u.ID, u.PasswordHash, hash)
+	}
+	if err != nil {
+		s.log.Warn("upgrade password hash", "user", u.ID, "err", err)
+		return
+	}
+	s.log.Info("upgraded password hash", "user", u.ID)
+}
