@@ -1,0 +1,388 @@
+package manifests
+
+// These tests break a copy of a real manifest, Dockerfile, skaffold.yaml or workflow on purpose
+// and assert that the check reports it: proof that the checks in manifests_test.go can fail.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gittix/ticketing/infra/devstack/gateway"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func wantErr(t *testing.T, err error, substrs ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("the check passed; want an error mentioning %q", substrs)
+	}
+	for _, s := range substrs {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error does not mention %q:\n%v", s, err)
+		}
+	}
+}
+
+func container(s Set, deployment string) *corev1.Container {
+	return &s.Deployment(deployment).Spec.Template.Spec.Containers[0]
+}
+
+func setEnv(c *corev1.Container, name string, v corev1.EnvVar) {
+	for i := range c.Env {
+		if c.Env[i].Name == name {
+			v.Name = name
+			c.Env[i] = v
+		}
+	}
+}
+
+// TestBrokenFieldFailsStrictDecoding misspells fields of a real base file.
+func TestBrokenFieldFailsStrictDecoding(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, "infra/k8s/auth-depl.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(data); err != nil {
+		t.Fatalf("the unbroken file must decode: %v", err)
+	}
+	broken := strings.Replace(string(data), "containerPort:", "containerPorts:", 1)
+	broken = strings.Replace(broken, "readOnlyRootFilesystem:", "readOnlyRootFileSystem:", 1)
+	_, err = Decode([]byte(broken))
+	wantErr(t, err, `unknown field "spec.template.spec.containers[0].ports[0].containerPorts"`,
+		`readOnlyRootFileSystem`)
+	if !runtime.IsStrictDecodingError(unwrapAll(err)) {
+		t.Errorf("want a strict decoding error, got %T", err)
+	}
+	_, err = Decode([]byte("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"))
+	wantErr(t, err, "Widget")
+}
+
+func unwrapAll(err error) error {
+	for {
+		var next error
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			if errs := e.Unwrap(); len(errs) > 0 {
+				next = errs[0]
+			}
+		case interface{ Unwrap() error }:
+			next = e.Unwrap()
+		}
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// TestBrokenOverlayCopyFailsRender copies the base and the dev overlay, misspells a field in
+// the copy and renders it with kustomize: the strict decoding of the output must fail.
+func TestBrokenOverlayCopyFailsRender(t *testing.T) {
+	t.Parallel()
+	tmp := t.TempDir()
+	for _, dir := range []string{"infra/k8s", "infra/k8s-dev"} {
+		files, _ := filepath.Glob(filepath.Join(root, dir, "*.yaml"))
+		if err := os.MkdirAll(filepath.Join(tmp, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if filepath.Base(f) == "tickets-depl.yaml" {
+				data = []byte(strings.Replace(string(data), "readinessProbe:", "readinesProbe:", 1))
+			}
+			if err := os.WriteFile(filepath.Join(tmp, dir, filepath.Base(f)), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := RenderSet(filepath.Join(tmp, "infra/k8s-dev")); err == nil {
+		t.Fatal("a misspelt readinessProbe rendered without error")
+	} else {
+		wantErr(t, err, "readinesProbe")
+	}
+}
+
+// TestBrokenCrossReferences breaks one reference at a time in the rendered dev overlay.
+func TestBrokenCrossReferences(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		break_ func(s Set)
+		check  func(s Set) error
+		want   []string
+	}{
+		{
+			name:   "service selector matches nothing",
+			break_: func(s Set) { s.Service("orders-srv").Spec.Selector = map[string]string{"app": "order"} },
+			check:  CheckServices,
+			want:   []string{"Service orders-srv", "matches no workload"},
+		},
+		{
+			name: "service targets an undeclared port",
+			break_: func(s Set) {
+				s.Service("auth-srv").Spec.Ports[0].TargetPort = intstr.FromString("htp")
+			},
+			check: CheckServices,
+			want:  []string{"Service auth-srv", "htp"},
+		},
+		{
+			name: "ingress backend names an unknown service",
+			break_: func(s Set) {
+				s.Ingresses()[0].Spec.Rules[0].HTTP.Paths[2].Backend.Service.Name = "ticket-srv"
+			},
+			check: CheckIngresses,
+			want:  []string{`"ticket-srv" does not exist`},
+		},
+		{
+			name: "ingress backend port the service lacks",
+			break_: func(s Set) {
+				s.Ingresses()[0].Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port.Number = 80
+			},
+			check: CheckIngresses,
+			want:  []string{"payments-srv has no port"},
+		},
+		{
+			name: "secretKeyRef to an unknown secret",
+			break_: func(s Set) {
+				setEnv(container(s, "payments-depl"), "STRIPE_KEY", corev1.EnvVar{ValueFrom: &corev1.EnvVarSource{
+					SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "stripe-secrets"}, Key: "STRIPE_KEY"}}})
+			},
+			check: func(s Set) error { return CheckSecretRefs(s, Secrets) },
+			want:  []string{`unknown secret "stripe-secrets"`},
+		},
+		{
+			name: "secretKeyRef to an undocumented key",
+			break_: func(s Set) {
+				setEnv(container(s, "auth-depl"), "JWT_KEY", corev1.EnvVar{ValueFrom: &corev1.EnvVarSource{
+					SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "jwt-secret"}, Key: "jwt"}}})
+			},
+			check: func(s Set) error { return CheckSecretRefs(s, Secrets) },
+			want:  []string{`reads key "jwt" of secret jwt-secret`},
+		},
+		{
+			name: "MONGO_URI names no service",
+			break_: func(s Set) {
+				setEnv(container(s, "orders-depl"), "MONGO_URI", corev1.EnvVar{Value: "mongodb://order-mongo-srv:27017/orders"})
+			},
+			check: CheckServiceAddresses,
+			want:  []string{`no Service "order-mongo-srv"`},
+		},
+		{
+			name: "writable root filesystem, root user, no limits",
+			break_: func(s Set) {
+				c := container(s, "client-depl")
+				f := false
+				c.SecurityContext.ReadOnlyRootFilesystem = &f
+				c.Resources.Limits = nil
+				var zero int64
+				s.Deployment("client-depl").Spec.Template.Spec.SecurityContext.RunAsUser = &zero
+			},
+			check: CheckWorkloads,
+			want:  []string{"container client: readOnlyRootFilesystem is not true", "runAsUser is 0", "no memory limit"},
+		},
+		{
+			name: "probe on an undeclared port",
+			break_: func(s Set) {
+				container(s, "tickets-depl").LivenessProbe.HTTPGet.Port = intstr.FromInt32(8080)
+			},
+			check: CheckWorkloads,
+			want:  []string{"container tickets: livenessProbe: port 8080"},
+		},
+		{
+			name: "statefulset without a volume claim",
+			break_: func(s Set) {
+				for _, o := range s.Objects {
+					if ss, ok := o.(*appsv1.StatefulSet); ok && ss.Name == "nats" {
+						ss.Spec.VolumeClaimTemplates = nil
+					}
+				}
+			},
+			check: CheckWorkloads,
+			want:  []string{"StatefulSet nats: no volumeClaimTemplates", `volumeMount "data" names no volume`},
+		},
+		{
+			name: "NATS_CLIENT_ID not from the pod name",
+			break_: func(s Set) {
+				setEnv(container(s, "expiration-depl"), "NATS_CLIENT_ID", corev1.EnvVar{Value: "expiration"})
+			},
+			check: func(s Set) error { return CheckAppContainers(s, artifacts()) },
+			want:  []string{"container expiration: NATS_CLIENT_ID"},
+		},
+		{
+			name:   "image that is not an artifact",
+			break_: func(s Set) { container(s, "auth-depl").Image = "gittix/auht" },
+			check:  func(s Set) error { return CheckImages(s, artifacts(), imagePrefix) },
+			want:   []string{"gittix/auht is not a skaffold artifact", "artifact gittix/auth is used by no container"},
+		},
+		{
+			name: "unpinned third-party image",
+			break_: func(s Set) {
+				for _, o := range s.Objects {
+					if ss, ok := o.(*appsv1.StatefulSet); ok && ss.Name == "auth-mongo" {
+						ss.Spec.Template.Spec.Containers[0].Image = "mongo"
+					}
+				}
+			},
+			check: func(s Set) error { return CheckImages(s, artifacts(), imagePrefix) },
+			want:  []string{"third-party image mongo is not pinned"},
+		},
+		{
+			name: "ingress paths out of the gateway's order",
+			break_: func(s Set) {
+				p := s.Ingresses()[0].Spec.Rules[0].HTTP.Paths
+				p[0], p[1] = p[1], p[0]
+			},
+			check: func(s Set) error { return CheckRoutes(s.Ingresses()[0], gateway.Routes) },
+			want:  []string{"path 0: /api/users → auth-srv, the gateway has /api/payments → payments-srv"},
+		},
+		{
+			name: "ingress regex looser than the gateway's prefix",
+			break_: func(s Set) {
+				s.Ingresses()[0].Spec.Rules[0].HTTP.Paths[1].Path = "/api/users/?(.*)"
+			},
+			check: func(s Set) error { return CheckRoutes(s.Ingresses()[0], gateway.Routes) },
+			want:  []string{"not of the form", "/api/usersx goes to"},
+		},
+		{
+			name: "ingress with a missing route",
+			break_: func(s Set) {
+				r := &s.Ingresses()[0].Spec.Rules[0]
+				r.HTTP.Paths = append([]networkingv1.HTTPIngressPath(nil), r.HTTP.Paths[1:]...)
+			},
+			check: func(s Set) error { return CheckRoutes(s.Ingresses()[0], gateway.Routes) },
+			want:  []string{"4 paths, the gateway has 5 routes", "/api/payments goes to"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := render(t, overlays["dev"]) // a fresh copy for every case
+			if err := tt.check(s); err != nil {
+				t.Fatalf("the unbroken dev overlay must pass: %v", err)
+			}
+			tt.break_(s)
+			wantErr(t, tt.check(s), tt.want...)
+		})
+	}
+}
+
+// TestBrokenIssuerReference removes the ClusterIssuer the prod ingress asks for.
+func TestBrokenIssuerReference(t *testing.T) {
+	t.Parallel()
+	s := render(t, overlays["prod"])
+	var kept []runtime.Object
+	for _, o := range s.Objects {
+		if _, ok := o.(*ClusterIssuer); !ok {
+			kept = append(kept, o)
+		}
+	}
+	s.Objects = kept
+	wantErr(t, CheckIngresses(s), `ClusterIssuer "letsencrypt-prod" does not exist`)
+}
+
+// TestBrokenSkaffold validates broken copies of skaffold.yaml.
+func TestBrokenSkaffold(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join(root, "skaffold.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := os.ReadFile("testdata/skaffold-v4beta11.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ValidateSkaffold([]byte(strings.Replace(string(doc), "dockerfile:", "dockerfle:", 1)), schema)
+	wantErr(t, err, "dockerfle")
+
+	s, err := ValidateSkaffold([]byte(strings.Replace(string(doc), "push: false", "push: true", 1)), schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Build.Artifacts = s.Build.Artifacts[1:]
+	s.Profiles = s.Profiles[:2]
+	wantErr(t, CheckSkaffold(s, root, imagePrefix, images, overlays),
+		"push must be false", "no artifact for image gittix/auth", "no profile prod")
+}
+
+// TestBrokenDockerfile checks Dockerfiles whose final stage runs as root or that skip the
+// build contract.
+func TestBrokenDockerfile(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, "auth", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"no USER", "USER nonroot:nonroot", "", []string{`runs as ""`}},
+		{"USER root", "USER nonroot:nonroot", "USER root", []string{`runs as "root"`}},
+		{"USER 0", "USER nonroot:nonroot", "USER 0:0", []string{`runs as "0:0"`}},
+		{"final stage not distroless", "FROM gcr.io/distroless/static-debian12:nonroot", "FROM debian:12", []string{"final stage FROM debian:12"}},
+		{"cgo on", "CGO_ENABLED=0 ", "", []string{"go build without CGO_ENABLED=0"}},
+		{"wrong main package", "./cmd/auth", "./cmd/server", []string{"without ./cmd/auth"}},
+		{"copy from a missing folder", "COPY auth/ /src/auth/", "COPY authx/ /src/auth/", []string{"COPY source [authx/] does not exist", "does not COPY auth/"}},
+		{"download without cache", "RUN --mount=type=cache,target=/go/pkg/mod \\\n    GOWORK=off go mod download", "RUN GOWORK=off go mod download", []string{"without a cache mount"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			broken := strings.Replace(string(data), tt.from, tt.to, 1)
+			if broken == string(data) {
+				t.Fatalf("%q not found in auth/Dockerfile", tt.from)
+			}
+			stages, err := ParseDockerfile([]byte(broken))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantErr(t, CheckDockerfile(stages, "auth", exists), tt.want...)
+		})
+	}
+}
+
+// TestBrokenWorkflow checks a workflow with a missing folder and an unpinned action, and lints
+// one that actionlint must reject.
+func TestBrokenWorkflow(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, ".github/workflows/tests-auth.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.ReplaceAll(string(data), "working-directory: auth", "working-directory: authx")
+	broken = strings.Replace(broken, "actions/checkout@v4", "actions/checkout@main", 1)
+	broken = strings.Replace(broken, `"auth/**"`, `"auht/**"`, 1)
+	w, err := ParseWorkflow([]byte(broken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, CheckWorkflow("tests-auth.yml", w, root),
+		"working-directory authx does not exist", "actions/checkout@main is not pinned", `paths filter "auht/**" matches nothing`)
+
+	lintBroken := strings.Replace(string(data), "runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout: 5", 1)
+	lintBroken = strings.Replace(lintBroken, "${{ github.ref }}", "${{ github.reff }}", 1)
+	findings, err := Lint(map[string][]byte{".github/workflows/tests-auth.yml": []byte(lintBroken)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, f := range findings {
+		all = append(all, f.Error())
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{`unexpected key "timeout"`, `property "reff" is not defined`} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("actionlint findings lack %q:\n%s", want, joined)
+		}
+	}
+}
