@@ -1,0 +1,87 @@
+// Package mongostore keeps payments' data in MongoDB: the replica of
+// orders and the payments, with the outbox of payment events.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/gittix/ticketing/common/events"
+
+	"github.com/gittix/ticketing/payments/internal/payment"
+)
+
+// Orders is the replica of orders, in the collection "orders".
+type Orders struct{ coll *mongo.Collection }
+
+var _ payment.Orders = (*Orders)(nil)
+
+// NewOrders returns the order replica of db.
+func NewOrders(db *mongo.Database) *Orders { return &Orders{coll: db.Collection("orders")} }
+
+type orderDoc struct {
+	ID       bson.ObjectID      `bson:"_id"`
+	Version  int64              `bson:"version"`
+	UserID   string             `bson:"userId"`
+	Price    float64            `bson:"price"`
+	Status   events.OrderStatus `bson:"status"`
+	Declines int64              `bson:"declines,omitempty"`
+}
+
+// Create implements payment.Orders.
+func (s *Orders) Create(ctx context.Context, o payment.Order) error {
+	_, err := s.coll.InsertOne(ctx, orderDoc{ID: o.ID, Version: o.Version, UserID: o.UserID, Price: o.Price, Status: o.Status})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("order %s: %w", o.ID.Hex(), payment.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert order %s: %w", o.ID.Hex(), err)
+	}
+	return nil
+}
+
+// Cancel implements payment.Orders.
+func (s *Orders) Cancel(ctx context.Context, id bson.ObjectID, version int64) error {
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version - 1}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: events.StatusCancelled}, {Key: "version", Value: version}}}})
+	if err != nil {
+		return fmt.Errorf("cancel order %s: %w", id.Hex(), err)
+	}
+	if res.MatchedCount == 1 {
+		return nil
+	}
+	o, err := s.Get(ctx, id)
+	if errors.Is(err, payment.ErrNotFound) || (err == nil && o.Version < version-1) {
+		return fmt.Errorf("cancel order %s at version %d: %w", id.Hex(), version, payment.ErrBehind)
+	}
+	return err // nil: already at or past the version
+}
+
+// Get implements payment.Orders.
+func (s *Orders) Get(ctx context.Context, id bson.ObjectID) (payment.Order, error) {
+	var d orderDoc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return payment.Order{}, fmt.Errorf("order %s: %w", id.Hex(), payment.ErrNotFound)
+	}
+	if err != nil {
+		return payment.Order{}, fmt.Errorf("find order %s: %w", id.Hex(), err)
+	}
+	return payment.Order{ID: d.ID, Version: d.Version, UserID: d.UserID, Price: d.Price, Status: d.Status, Declines: d.Declines}, nil
+}
+
+// AddDecline implements payment.Orders.
+func (s *Orders) AddDecline(ctx context.Context, id bson.ObjectID) error {
+	_, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "declines", Value: 1}}}})
+	if err != nil {
+		return fmt.Errorf("count decline of order %s: %w", id.Hex(), err)
+	}
+	return nil
+}
+

@@ -1,0 +1,142 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
+
+	"github.com/gittix/ticketing/payments/internal/payment"
+)
+
+// Payments is the store of payments, in the collection "payments", one
+// document per order (a unique index on orderId). A document carries its
+// pending payment:created event in its outbox.
+type Payments struct{ coll *mongo.Collection }
+
+var _ payment.Payments = (*Payments)(nil)
+
+// NewPayments returns the payments of db, creating the unique index on
+// orderId.
+func NewPayments(ctx context.Context, db *mongo.Database) (*Payments, error) {
+	coll := db.Collection("payments")
+	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "orderId", Value: 1}},
+		Options: options.Index().SetName("orderId_unique").SetUnique(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create payments index: %w", err)
+	}
+	return &Payments{coll: coll}, nil
+}
+
+// NewRelay returns the outbox relay that publishes the payments' events.
+func (s *Payments) NewRelay(pub bus.Publisher, log *slog.Logger) *outbox.Relay {
+	return outbox.NewRelay(s.coll, pub, log, 0)
+}
+
+type paymentDoc struct {
+	ID        bson.ObjectID `bson:"_id"`
+	OrderID   bson.ObjectID `bson:"orderId"`
+	StripeID  string        `bson:"stripeId,omitempty"`
+	State     payment.State `bson:"state"`
+	ClaimedAt time.Time     `bson:"claimedAt,omitempty"`
+}
+
+// ByOrder implements payment.Payments.
+func (s *Payments) ByOrder(ctx context.Context, orderID bson.ObjectID) (payment.Payment, error) {
+	var d paymentDoc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "orderId", Value: orderID}},
+		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return payment.Payment{}, fmt.Errorf("payment of order %s: %w", orderID.Hex(), payment.ErrNotFound)
+	}
+	if err != nil {
+		return payment.Payment{}, fmt.Errorf("find payment of order %s: %w", orderID.Hex(), err)
+	}
+	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt}, nil
+}
+
+// Claim implements payment.Payments.
+func (s *Payments) Claim(ctx context.Context, p payment.Payment) error {
+	_, err := s.coll.InsertOne(ctx, paymentDoc{ID: p.ID, OrderID: p.OrderID, State: payment.StatePending, ClaimedAt: p.ClaimedAt})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("payment of order %s: %w", p.OrderID.Hex(), payment.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert payment of order %s: %w", p.OrderID.Hex(), err)
+	}
+	return nil
+}
+
+// TakeOver implements payment.Payments: a compare-and-set on claimedAt.
+func (s *Payments) TakeOver(ctx context.Context, id bson.ObjectID, stale, now time.Time) error {
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StatePending}, {Key: "claimedAt", Value: stale}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "claimedAt", Value: now}}}})
+	if err != nil {
+		return fmt.Errorf("take over payment %s: %w", id.Hex(), err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("payment %s: %w", id.Hex(), payment.ErrClaimLost)
+	}
+	return nil
+}
+
+// Release implements payment.Payments.
+func (s *Payments) Release(ctx context.Context, id bson.ObjectID, claimedAt time.Time) error {
+	_, err := s.coll.DeleteOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StatePending}, {Key: "claimedAt", Value: claimedAt}})
+	if err != nil {
+		return fmt.Errorf("release payment %s: %w", id.Hex(), err)
+	}
+	return nil
+}
+
+// Complete implements payment.Payments: the charge and its event in one
+// single-document write.
+func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error {
+	msg, err := outbox.New(e)
+	if err != nil {
+		return err
+	}
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StatePending}},
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: "state", Value: payment.StateComplete}, {Key: "stripeId", Value: stripeID}}},
+			{Key: "$unset", Value: bson.D{{Key: "claimedAt", Value: ""}}},
+			outbox.Push(msg),
+		})
+	if err != nil {
+		return fmt.Errorf("complete payment %s: %w", id.Hex(), err)
+	}
+	if res.MatchedCount == 0 {
+		// Another holder of the claim completed it with the same charge
+		// (same idempotency key), or it is gone.
+		if _, err := s.get(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Payments) get(ctx context.Context, id bson.ObjectID) (paymentDoc, error) {
+	var d paymentDoc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return d, fmt.Errorf("payment %s: %w", id.Hex(), payment.ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("find payment %s: %w", id.Hex(), err)
+	}
+	return d, nil
+}

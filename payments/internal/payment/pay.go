@@ -1,0 +1,167 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
+)
+
+// ClaimTimeout is how long a pending claim keeps other requests from
+// charging the order. It is well above the longest charge request, so an
+// older claim belongs to a request that died, and may be taken over.
+const ClaimTimeout = 60 * time.Second
+
+// Service carries out the payment of an order.
+type Service struct {
+	Orders   Orders
+	Payments Payments
+	Charger  Charger
+	Notify   func(paymentID bson.ObjectID) // tells the outbox relay; may be nil
+	Log      *slog.Logger
+	Now      func() time.Time // default time.Now
+}
+
+// Pay charges the order for userID with the card token and records the
+// payment with its payment:created event. At most one request charges an
+// order: the others get ErrInProgress or ErrAlreadyPaid.
+//
+// Errors: ErrNotFound, ErrNotOwner, ErrOrderCancelled, ErrAlreadyPaid,
+// ErrInProgress, *DeclinedError, *RejectedError, ErrProcessorDown.
+func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID, token string) (Payment, error) {
+	o, err := s.Orders.Get(ctx, orderID)
+	if err != nil {
+		return Payment{}, fmt.Errorf("get order %s: %w", orderID.Hex(), err)
+	}
+	if err := payable(o, userID); err != nil {
+		return Payment{}, err
+	}
+	switch p, err := s.Payments.ByOrder(ctx, orderID); {
+	case err == nil && p.State == StateComplete:
+		return Payment{}, ErrAlreadyPaid
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return Payment{}, fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
+	}
+
+	p, err := s.claim(ctx, orderID)
+	if err != nil {
+		return Payment{}, err
+	}
+	// From here on, this request alone may charge the order. A client that
+	// hangs up must not abandon a charge in flight.
+	ctx = context.WithoutCancel(ctx)
+	// Read again under the claim: the order may have been cancelled, or a
+	// decline counted, since the first read.
+	if o, err = s.Orders.Get(ctx, orderID); err == nil {
+		err = payable(o, userID)
+	}
+	if err != nil {
+		s.release(ctx, p)
+		return Payment{}, err
+	}
+
+	chargeID, err := s.Charger.Charge(ctx, Charge{
+		AmountCents:    o.AmountCents(),
+		Currency:       "usd",
+		Source:         token,
+		IdempotencyKey: o.IdempotencyKey(),
+		OrderID:        orderID.Hex(),
+	})
+	if err != nil {
+		if _, declined := errors.AsType[*DeclinedError](err); declined {
+			// Counted before the claim goes, so the next attempt uses a new key.
+			if err := s.Orders.AddDecline(ctx, orderID); err != nil {
+				s.log().Error("count card decline", "order_id", orderID.Hex(), "err", err)
+			}
+		}
+		s.release(ctx, p)
+		return Payment{}, err
+	}
+
+	created := events.PaymentCreated{ID: p.ID.Hex(), OrderID: orderID.Hex(), StripeID: chargeID}
+	if err := s.Payments.Complete(ctx, p.ID, chargeID, created); err != nil {
+		// The claim stays; a retry takes it over after ClaimTimeout and,
+		// under the same idempotency key, gets this same charge back.
+		return Payment{}, fmt.Errorf("record charge %s of order %s: %w", chargeID, orderID.Hex(), err)
+	}
+	if s.Notify != nil {
+		s.Notify(p.ID)
+	}
+	p.StripeID, p.State = chargeID, StateComplete
+	return p, nil
+}
+
+func payable(o Order, userID string) error {
+	switch {
+	case o.UserID != userID:
+		return ErrNotOwner
+	case o.Status == events.StatusCancelled:
+		return ErrOrderCancelled
+	}
+	return nil
+}
+
+// claim makes this request the only one to charge the order: it inserts
+// the order's pending payment (the unique index on orderId lets one insert
+// win), or takes over a claim left by a request that died.
+func (s *Service) claim(ctx context.Context, orderID bson.ObjectID) (Payment, error) {
+	now := s.now()
+	p := Payment{ID: bson.NewObjectID(), OrderID: orderID, State: StatePending, ClaimedAt: now}
+	err := s.Payments.Claim(ctx, p)
+	if err == nil {
+		return p, nil
+	}
+	if !errors.Is(err, ErrDuplicate) {
+		return Payment{}, fmt.Errorf("claim payment of order %s: %w", orderID.Hex(), err)
+	}
+	held, err := s.Payments.ByOrder(ctx, orderID)
+	switch {
+	case errors.Is(err, ErrNotFound): // released a moment ago
+		return Payment{}, ErrInProgress
+	case err != nil:
+		return Payment{}, fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
+	case held.State == StateComplete:
+		return Payment{}, ErrAlreadyPaid
+	case now.Sub(held.ClaimedAt) < ClaimTimeout:
+		return Payment{}, ErrInProgress
+	}
+	err = s.Payments.TakeOver(ctx, held.ID, held.ClaimedAt, now)
+	if errors.Is(err, ErrClaimLost) {
+		return Payment{}, ErrInProgress
+	}
+	if err != nil {
+		return Payment{}, fmt.Errorf("take over stale payment claim of order %s: %w", orderID.Hex(), err)
+	}
+	s.log().Warn("took over a stale payment claim", "order_id", orderID.Hex(), "payment_id", held.ID.Hex(), "claimed_at", held.ClaimedAt)
+	held.ClaimedAt = now
+	return held, nil
+}
+
+// release gives up the claim after a charge that did not happen.
+func (s *Service) release(ctx context.Context, p Payment) {
+	if err := s.Payments.Release(ctx, p.ID, p.ClaimedAt); err != nil {
+		// The claim goes stale and is taken over after ClaimTimeout.
+		s.log().Error("release payment claim", "order_id", p.OrderID.Hex(), "payment_id", p.ID.Hex(), "err", err)
+	}
+}
+
+func (s *Service) now() time.Time {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	// Stored with millisecond precision; compared with what is stored.
+	return now().UTC().Truncate(time.Millisecond)
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}

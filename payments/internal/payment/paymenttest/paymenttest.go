@@ -1,0 +1,212 @@
+// Package paymenttest has in-memory fakes of the payment ports for unit
+// tests. The integration tests run the real store and Stripe (stripe-mock).
+package paymenttest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
+
+	"github.com/gittix/ticketing/payments/internal/payment"
+)
+
+// Orders is an in-memory payment.Orders.
+type Orders struct {
+	mu sync.Mutex
+	m  map[bson.ObjectID]payment.Order
+}
+
+// Create implements payment.Orders.
+func (s *Orders) Create(_ context.Context, o payment.Order) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[o.ID]; ok {
+		return payment.ErrDuplicate
+	}
+	if s.m == nil {
+		s.m = map[bson.ObjectID]payment.Order{}
+	}
+	s.m[o.ID] = o
+	return nil
+}
+
+// Cancel implements payment.Orders.
+func (s *Orders) Cancel(_ context.Context, id bson.ObjectID, version int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.m[id]
+	switch {
+	case !ok || o.Version < version-1:
+		return payment.ErrBehind
+	case o.Version > version-1:
+		return nil
+	}
+	o.Version, o.Status = version, events.StatusCancelled
+	s.m[id] = o
+	return nil
+}
+
+// Get implements payment.Orders.
+func (s *Orders) Get(_ context.Context, id bson.ObjectID) (payment.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.m[id]
+	if !ok {
+		return payment.Order{}, payment.ErrNotFound
+	}
+	return o, nil
+}
+
+// AddDecline implements payment.Orders.
+func (s *Orders) AddDecline(_ context.Context, id bson.ObjectID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.m[id]
+	o.Declines++
+	s.m[id] = o
+	return nil
+}
+
+// Payments is an in-memory payment.Payments; Events holds what Complete
+// recorded in the outbox.
+type Payments struct {
+	mu     sync.Mutex
+	m      map[bson.ObjectID]payment.Payment // by order id
+	Events []events.PaymentCreated
+}
+
+// Put stores p as it is.
+func (s *Payments) Put(p payment.Payment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[bson.ObjectID]payment.Payment{}
+	}
+	s.m[p.OrderID] = p
+}
+
+// All returns the stored payments.
+func (s *Payments) All() []payment.Payment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []payment.Payment
+	for _, p := range s.m {
+		out = append(out, p)
+	}
+	return out
+}
+
+// ByOrder implements payment.Payments.
+func (s *Payments) ByOrder(_ context.Context, orderID bson.ObjectID) (payment.Payment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.m[orderID]
+	if !ok {
+		return payment.Payment{}, payment.ErrNotFound
+	}
+	return p, nil
+}
+
+// Claim implements payment.Payments.
+func (s *Payments) Claim(_ context.Context, p payment.Payment) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[p.OrderID]; ok {
+		return payment.ErrDuplicate
+	}
+	if s.m == nil {
+		s.m = map[bson.ObjectID]payment.Payment{}
+	}
+	s.m[p.OrderID] = p
+	return nil
+}
+
+func (s *Payments) byID(id bson.ObjectID) (payment.Payment, bool) {
+	for _, p := range s.m {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return payment.Payment{}, false
+}
+
+// TakeOver implements payment.Payments.
+func (s *Payments) TakeOver(_ context.Context, id bson.ObjectID, stale, now time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byID(id)
+	if !ok || p.State != payment.StatePending || !p.ClaimedAt.Equal(stale) {
+		return payment.ErrClaimLost
+	}
+	p.ClaimedAt = now
+	s.m[p.OrderID] = p
+	return nil
+}
+
+// Release implements payment.Payments.
+func (s *Payments) Release(_ context.Context, id bson.ObjectID, claimedAt time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.byID(id); ok && p.State == payment.StatePending && p.ClaimedAt.Equal(claimedAt) {
+		delete(s.m, p.OrderID)
+	}
+	return nil
+}
+
+// Complete implements payment.Payments.
+func (s *Payments) Complete(_ context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byID(id)
+	if !ok {
+		return payment.ErrNotFound
+	}
+	if p.State == payment.StateComplete {
+		return nil
+	}
+	p.State, p.StripeID, p.ClaimedAt = payment.StateComplete, stripeID, time.Time{}
+	s.m[p.OrderID] = p
+	s.Events = append(s.Events, e)
+	return nil
+}
+
+// Charger records charges and answers with Err, or with charge ids
+// "ch_1", "ch_2", …. Hold, when set, is waited on inside every charge.
+type Charger struct {
+	Err  error
+	Hold chan struct{}
+
+	mu      sync.Mutex
+	Charges []payment.Charge
+}
+
+// Charge implements payment.Charger.
+func (c *Charger) Charge(ctx context.Context, ch payment.Charge) (string, error) {
+	c.mu.Lock()
+	c.Charges = append(c.Charges, ch)
+	n := len(c.Charges)
+	c.mu.Unlock()
+	if c.Hold != nil {
+		select {
+		case <-c.Hold:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	if c.Err != nil {
+		return "", c.Err
+	}
+	return fmt.Sprintf("ch_%d", n), nil
+}
+
+// Calls returns the charges requested so far.
+func (c *Charger) Calls() []payment.Charge {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]payment.Charge(nil), c.Charges...)
+}

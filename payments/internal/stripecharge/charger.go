@@ -1,0 +1,84 @@
+// Package stripecharge charges cards with Stripe, through a client of its
+// own (no package-global key), so that several services can share a process.
+package stripecharge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/client"
+
+	"github.com/gittix/ticketing/payments/internal/payment"
+)
+
+// Timeout bounds one HTTP request to Stripe; with one network retry a
+// charge takes at most about twice that, well under payment.ClaimTimeout.
+const Timeout = 15 * time.Second
+
+// Charger is a payment.Charger on the Stripe API.
+type Charger struct{ api *client.API }
+
+var _ payment.Charger = (*Charger)(nil)
+
+// New returns a Charger that uses key, on the API at base (e.g. a
+// stripe-mock URL) or, when base is empty, on Stripe's.
+func New(key, base string, log *slog.Logger) *Charger {
+	cfg := &stripe.BackendConfig{
+		HTTPClient:        &http.Client{Timeout: Timeout},
+		LeveledLogger:     leveledLogger{log.With("component", "stripe")},
+		MaxNetworkRetries: stripe.Int64(1), // safe: every charge carries an idempotency key
+	}
+	if base != "" {
+		cfg.URL = stripe.String(base)
+	}
+	return &Charger{api: client.New(key, stripe.NewBackendsWithConfig(cfg))}
+}
+
+// Charge implements payment.Charger.
+func (c *Charger) Charge(ctx context.Context, ch payment.Charge) (string, error) {
+	params := &stripe.ChargeParams{
+		Amount:   stripe.Int64(ch.AmountCents),
+		Currency: stripe.String(ch.Currency),
+		Source:   &stripe.PaymentSourceSourceParams{Token: stripe.String(ch.Source)},
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey(ch.IdempotencyKey)
+	params.AddMetadata("orderId", ch.OrderID)
+	charge, err := c.api.Charges.New(params)
+	if err != nil {
+		return "", classify(err)
+	}
+	return charge.ID, nil
+}
+
+// classify maps Stripe's errors onto the domain's: a card error is a
+// decline, a request Stripe refuses as invalid is a rejection, and
+// everything else (network, Stripe's own faults, our key, rate limits) is
+// the processor being unavailable.
+func classify(err error) error {
+	var se *stripe.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%w: %w", payment.ErrProcessorDown, err)
+	}
+	switch {
+	case se.Type == stripe.ErrorTypeCard:
+		return &payment.DeclinedError{Message: se.Msg}
+	case se.Type == stripe.ErrorTypeInvalidRequest && (se.HTTPStatusCode == http.StatusBadRequest || se.HTTPStatusCode == http.StatusNotFound):
+		return &payment.RejectedError{Message: se.Msg}
+	}
+	return fmt.Errorf("%w: stripe %d %s: %s", payment.ErrProcessorDown, se.HTTPStatusCode, se.Type, se.Msg)
+}
+
+// leveledLogger sends stripe-go's log lines to slog; its info lines (one
+// per request) become debug.
+type leveledLogger struct{ log *slog.Logger }
+
+func (l leveledLogger) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l leveledLogger) Infof(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l leveledLogger) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l leveledLogger) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
