@@ -1,0 +1,153 @@
+//go:build integration
+
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/auth/authtest"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/bus/bustest"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/orders/app"
+)
+
+// TestRun runs the whole service against the real servers: it hears
+// ticket:created on NATS, reserves through HTTP, publishes order:created,
+// hears expiration:complete and payment:created, and shuts down on cancel.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	natsURL, cluster := testenv.NATS(t)
+	mongoURI, err := url.Parse(os.Getenv("MONGO_URI"))
+	if err != nil || mongoURI.Host == "" {
+		t.Fatalf("MONGO_URI = %q: %v", os.Getenv("MONGO_URI"), err)
+	}
+	mongoURI.Path = "/" + db.Name()
+	port := freePort(t)
+	key := "app-test-key"
+	env := map[string]string{
+		"HOST": "127.0.0.1", "PORT": port, "JWT_KEY": key, "MONGO_URI": mongoURI.String(),
+		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster, "EXPIRATION_WINDOW_SECONDS": "60",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v, want nil after cancel", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("Run did not return within 20s of cancel")
+		}
+	})
+
+	base := "http://127.0.0.1:" + port
+	bustest.Eventually(t, "readyz answers 200", func() bool { return status(t, http.MethodGet, base+"/readyz", "", nil) == http.StatusOK })
+	if got := status(t, http.MethodGet, base+"/healthz", "", nil); got != http.StatusOK {
+		t.Errorf("healthz = %d, want 200", got)
+	}
+
+	conn := bustest.Connect(t, natsURL, cluster)
+	created := bustest.Record[events.OrderCreated](t, conn)
+	cancelled := bustest.Record[events.OrderCancelled](t, conn)
+	ticketID := bson.NewObjectID().Hex()
+	publish(t, conn, events.TicketCreated{ID: ticketID, Version: 0, Title: "concert", Price: 25, UserID: "seller"})
+
+	buyer := &auth.User{ID: "buyer", Email: "b@test.dev"}
+	cookie := authtest.Cookie(t, []byte(key), *buyer)
+	body := `{"ticketId":"` + ticketID + `"}`
+	bustest.Eventually(t, "order placed once the replica exists", func() bool {
+		return status(t, http.MethodPost, base+"/api/orders", body, cookie) == http.StatusCreated
+	})
+	first := created.Wait(t, 1, func(e events.OrderCreated) bool { return e.Ticket.ID == ticketID })[0]
+	if got := status(t, http.MethodPost, base+"/api/orders", body, cookie); got != http.StatusBadRequest {
+		t.Errorf("second order of the ticket = %d, want 400", got)
+	}
+
+	// Expiration cancels it, and the ticket can be ordered again.
+	publish(t, conn, events.ExpirationComplete{OrderID: first.ID})
+	cancelled.Wait(t, 1, func(e events.OrderCancelled) bool { return e.ID == first.ID })
+	if got := status(t, http.MethodPost, base+"/api/orders", body, cookie); got != http.StatusCreated {
+		t.Fatalf("order after expiry = %d, want 201", got)
+	}
+	second := created.Wait(t, 2, func(e events.OrderCreated) bool { return e.Ticket.ID == ticketID })[1]
+
+	// Payment completes it.
+	publish(t, conn, events.PaymentCreated{ID: "pay", OrderID: second.ID, StripeID: "ch_1"})
+	bustest.Eventually(t, "order complete", func() bool {
+		code, body := do(t, http.MethodGet, base+"/api/orders/"+second.ID, "", cookie)
+		return code == http.StatusOK && strings.Contains(body, `"status":"complete"`)
+	})
+	if got := status(t, http.MethodDelete, base+"/api/orders/"+second.ID, "", cookie); got != http.StatusBadRequest {
+		t.Errorf("cancel of a complete order = %d, want 400", got)
+	}
+}
+
+func publish(t *testing.T, conn *bus.Conn, e events.Event) {
+	t.Helper()
+	if err := bus.PublishEvent(context.Background(), conn, e); err != nil {
+		t.Fatalf("publish %s: %v", e.Subject(), err)
+	}
+}
+
+func status(t *testing.T, method, url, body string, cookie *http.Cookie) int {
+	t.Helper()
+	code, _ := do(t, method, url, body, cookie)
+	return code
+}
+
+// do sends a request and returns the status and body; 0 when the server
+// cannot be reached (yet).
+func do(t *testing.T, method, url, body string, cookie *http.Cookie) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, ""
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, ""
+	}
+	return res.StatusCode, string(b)
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}

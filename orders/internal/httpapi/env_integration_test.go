@@ -1,0 +1,152 @@
+//go:build integration
+
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/auth/authtest"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/bus/bustest"
+	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/common/web"
+	"github.com/gittix/ticketing/orders/internal/httpapi"
+	"github.com/gittix/ticketing/orders/internal/mongostore"
+	"github.com/gittix/ticketing/orders/internal/order"
+	"github.com/gittix/ticketing/orders/internal/ticket"
+)
+
+var (
+	key     = []byte("orders-test-key")
+	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	window  = 15 * time.Minute
+)
+
+// env is the orders API on a fresh database of the real MongoDB (FerretDB),
+// with its outbox relay publishing to the real NATS Streaming.
+type env struct {
+	h       http.Handler
+	db      *mongo.Database
+	conn    *bus.Conn
+	svc     *order.Service
+	tickets *mongostore.Tickets
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := testenv.Mongo(t)
+	url, cluster := testenv.NATS(t)
+	conn := bustest.Connect(t, url, cluster)
+	orders, err := mongostore.NewOrders(context.Background(), db, conn, discard)
+	if err != nil {
+		t.Fatalf("NewOrders: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { orders.RunRelay(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+	tickets := mongostore.NewTickets(db)
+	svc := &order.Service{Orders: orders, Tickets: tickets, Window: window}
+	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
+	return &env{
+		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, checks).Routes(),
+		db: db, conn: conn, svc: svc, tickets: tickets,
+	}
+}
+
+// ticket puts a ticket in the replica, as ticket:created would.
+func (e *env) ticket(t testing.TB, title string, price float64) ticket.Ticket {
+	t.Helper()
+	tk := ticket.Ticket{ID: bson.NewObjectID(), Title: title, Price: price}
+	if err := e.tickets.Create(context.Background(), tk); err != nil {
+		t.Fatalf("create ticket: %v", err)
+	}
+	return tk
+}
+
+// do sends a request as user (nil: signed out) and returns the response.
+func (e *env) do(t testing.TB, user *auth.User, method, path, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if user != nil {
+		req.AddCookie(authtest.Cookie(t, key, *user))
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// order places an order for tk as user through the API.
+func (e *env) order(t testing.TB, user *auth.User, tk ticket.Ticket) orderJSON {
+	t.Helper()
+	rec := e.do(t, user, http.MethodPost, "/api/orders", `{"ticketId":"`+tk.ID.Hex()+`"}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST /api/orders = %d %s, want 201", rec.Code, rec.Body)
+	}
+	return decode[orderJSON](t, rec)
+}
+
+// pending returns the number of events of order id still in its outbox.
+func (e *env) pending(t testing.TB, id string) int {
+	t.Helper()
+	oid, _ := bson.ObjectIDFromHex(id)
+	var doc struct {
+		Outbox []bson.Raw `bson:"outbox"`
+	}
+	if err := e.db.Collection("orders").FindOne(context.Background(), bson.D{{Key: "_id", Value: oid}}).Decode(&doc); err != nil {
+		t.Fatalf("read order %s: %v", id, err)
+	}
+	return len(doc.Outbox)
+}
+
+type orderJSON struct {
+	ID        string `json:"id"`
+	UserID    string `json:"userId"`
+	Status    string `json:"status"`
+	ExpiresAt string `json:"expiresAt"`
+	Version   int64  `json:"version"`
+	Ticket    struct {
+		ID      string  `json:"id"`
+		Title   string  `json:"title"`
+		Price   float64 `json:"price"`
+		Version int64   `json:"version"`
+	} `json:"ticket"`
+}
+
+type errorsJSON struct {
+	Errors []web.FieldError `json:"errors"`
+}
+
+func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	dec := json.NewDecoder(rec.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %T: %v", v, err)
+	}
+	return v
+}
+
+func user(id string) *auth.User {
+	return &auth.User{ID: id, Email: id + "@test.dev"}
+}
