@@ -1,0 +1,65 @@
+// Package config loads the web client's configuration from the environment.
+// It is the only code of the client that reads env vars.
+package config
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the client's configuration.
+type Config struct {
+	Host string // interface to bind; empty: all interfaces (in a pod)
+	Port string // default 3000
+
+	// APIBaseURL is where the API is reached: the ingress (or the dev gateway),
+	// e.g. http://127.0.0.1:8080. Required.
+	APIBaseURL string
+	// APIHost, when set, is sent as the Host header of API requests, so the
+	// ingress routes them by its host rule (e.g. ticketing.dev).
+	APIHost string
+	// StripePublishableKey, when set, makes the pay control collect a card
+	// with Stripe.js; without it the client pays with the test token tok_visa.
+	StripePublishableKey string
+
+	APITimeout      time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// Addr is the address the HTTP server listens on.
+func (c Config) Addr() string { return net.JoinHostPort(c.Host, c.Port) }
+
+// Load reads the configuration with getenv. Every missing or invalid
+// variable is reported at once, by name.
+func Load(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Host:                 getenv("HOST"),
+		Port:                 cmp.Or(getenv("PORT"), "3000"),
+		APIBaseURL:           strings.TrimRight(getenv("API_BASE_URL"), "/"),
+		APIHost:              getenv("API_HOST"),
+		StripePublishableKey: getenv("STRIPE_PUBLISHABLE_KEY"),
+		APITimeout:           5 * time.Second,
+		ShutdownTimeout:      10 * time.Second,
+	}
+	var errs []error
+	if p, err := strconv.Atoi(cfg.Port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("PORT must be a port number, got %q", cfg.Port))
+	}
+	if cfg.APIBaseURL == "" {
+		errs = append(errs, errors.New("API_BASE_URL must be set"))
+	} else if u, err := url.Parse(cfg.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080, got %q", cfg.APIBaseURL))
+	}
+	// The key is sent to every browser: refuse a secret or restricted key
+	// pasted here by mistake.
+	if k := cfg.StripePublishableKey; k != "" && !strings.HasPrefix(k, "pk_") {
+		errs = append(errs, errors.New("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…); never put a secret key here"))
+	}
+	return cfg, errors.Join(errs...)
+}
