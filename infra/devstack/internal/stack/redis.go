@@ -151,7 +151,7 @@ func (l *lineLog) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 		if line := bytes.TrimSpace(l.buf[:i]); len(line) > 0 {
-			l.log.Warn("output", "line", string(line))
+			l.log.Info("output", "line", string(line))
 		}
 		l.buf = l.buf[i+1:]
 	}
