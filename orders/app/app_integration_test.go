@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -33,9 +32,9 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	natsURL, cluster := testenv.NATS(t)
-	mongoURI, err := url.Parse(os.Getenv("MONGO_URI"))
-	if err != nil || mongoURI.Host == "" {
-		t.Fatalf("MONGO_URI = %q: %v", os.Getenv("MONGO_URI"), err)
+	mongoURI, err := url.Parse(testenv.MongoURI(t))
+	if err != nil {
+		t.Fatalf("mongo uri: %v", err)
 	}
 	mongoURI.Path = "/" + db.Name()
 	port := freePort(t)
