@@ -176,6 +176,9 @@ func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...even
 	filter := bson.D{{Key: "_id", Value: prev.ID}, {Key: "version", Value: prev.Version}, {Key: "status", Value: prev.Status}}
 	res, err := s.coll.UpdateOne(ctx, filter, update)
 	if err != nil {
+		// Only an update back into a reserving status can collide, which
+		// the service never makes. (FerretDB reports such a collision as an
+		// internal error, not as a duplicate key.)
 		if mongo.IsDuplicateKeyError(err) {
 			return order.ErrTicketReserved
 		}
