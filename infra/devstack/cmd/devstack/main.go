@@ -7,9 +7,18 @@
 // stripe-mock, prints their environment (MONGO_URI=…, NATS_URL=…,
 // NATS_CLUSTER_ID=…, REDIS_URL=…, STRIPE_API_BASE=…) on stdout, writes it to
 // FILE atomically, and runs until SIGINT or SIGTERM.
+//
+//	devstack dev
+//
+// runs the whole app: the backing servers, the five services, the web
+// client and a gateway routing like the ingress, at DEV_ADDR (default
+// 127.0.0.1:8080), with data kept in DEV_DATA (default .data/dev). Other
+// settings of SPEC §1 pass through from the environment.
 package main
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
@@ -41,7 +51,7 @@ func main() {
 	}
 }
 
-const usage = `usage: devstack deps [-data DIR] [-env-file FILE]`
+const usage = `usage: devstack deps [-data DIR] [-env-file FILE] | devstack dev`
 
 func run(ctx context.Context, log *slog.Logger, out io.Writer, args []string) error {
 	if len(args) == 0 {
@@ -50,6 +60,8 @@ func run(ctx context.Context, log *slog.Logger, out io.Writer, args []string) er
 	switch args[0] {
 	case "deps":
 		return deps(ctx, log, out, args[1:])
+	case "dev":
+		return dev(ctx, log, out)
 	default:
 		return fmt.Errorf("unknown subcommand %q\n%s", args[0], usage)
 	}
@@ -119,4 +131,36 @@ func writeAtomic(name, data string) error {
 		_ = os.Remove(f.Name())
 	}
 	return werr
+}
+
+// dev runs the whole app until ctx is done.
+func dev(ctx context.Context, log *slog.Logger, out io.Writer) error {
+	tagStdout(log.With("part", "stripe-mock"))
+	cfg := devapp.Config{
+		Addr:    cmp.Or(os.Getenv("DEV_ADDR"), "127.0.0.1:8080"),
+		DataDir: cmp.Or(os.Getenv("DEV_DATA"), filepath.Join(".data", "dev")),
+		Getenv:  os.Getenv,
+	}
+	begin := time.Now()
+	return devapp.Run(ctx, cfg, log, func(url string) {
+		url = strings.Replace(url, "//127.0.0.1:", "//localhost:", 1)
+		log.Info("ready", "took", time.Since(begin).Round(time.Millisecond), "data", cfg.DataDir)
+		fmt.Fprintf(out, "GitTix is running at %s (Ctrl-C stops it)\n", url)
+	})
+}
+
+// tagStdout turns what embedded servers print on os.Stdout (stripe-mock
+// prints every request) into debug log lines tagged with their part.
+func tagStdout(log *slog.Logger) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return
+	}
+	os.Stdout = w
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			log.Debug(sc.Text())
+		}
+	}()
 }

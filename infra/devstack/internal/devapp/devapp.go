@@ -1,0 +1,210 @@
+// Package devapp runs the whole of GitTix in one process, as `make dev`
+// does: the backing servers, the five services, the web client and a
+// gateway that routes like the Kubernetes ingress.
+package devapp
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	authapp "github.com/gittix/ticketing/auth/app"
+	clientapp "github.com/gittix/ticketing/client/app"
+	expirationapp "github.com/gittix/ticketing/expiration/app"
+	"github.com/gittix/ticketing/infra/devstack/gateway"
+	"github.com/gittix/ticketing/infra/devstack/internal/stack"
+	ordersapp "github.com/gittix/ticketing/orders/app"
+	paymentsapp "github.com/gittix/ticketing/payments/app"
+	ticketsapp "github.com/gittix/ticketing/tickets/app"
+)
+
+// runFunc is the entry point every service and the client expose.
+type runFunc func(ctx context.Context, log *slog.Logger, getenv func(string) string) error
+
+// parts lists what runs behind the gateway, by the names gateway.Routes uses.
+var parts = []struct {
+	name  string
+	run   runFunc
+	ready string // the path that answers 200 once the part can serve
+}{
+	{"auth", authapp.Run, "/readyz"},
+	{"tickets", ticketsapp.Run, "/readyz"},
+	{"orders", ordersapp.Run, "/readyz"},
+	{"expiration", expirationapp.Run, "/readyz"},
+	{"payments", paymentsapp.Run, "/readyz"},
+	{"client", clientapp.Run, "/healthz"},
+}
+
+// Config configures Run.
+type Config struct {
+	Addr    string // where the gateway listens; default 127.0.0.1:8080
+	DataDir string // the backing servers' data; empty: nothing persists
+	// Getenv passes settings through to every part (JWT_KEY, STRIPE_KEY,
+	// EXPIRATION_WINDOW_SECONDS, STRIPE_PUBLISHABLE_KEY, …) and is handed to
+	// the stack, which uses MONGO_URI, NATS_URL, REDIS_URL or
+	// STRIPE_API_BASE instead of starting its own server where one is set.
+	Getenv func(string) string
+	// DBPrefix is put before each service's database name, so that several
+	// apps can share one MongoDB server.
+	DBPrefix string
+}
+
+// Defaults used when Getenv has no value: development-only secrets.
+var defaults = map[string]string{
+	"JWT_KEY":       "dev-only-jwt-key-not-for-production",
+	"STRIPE_KEY":    "sk_test_devstack",
+	"COOKIE_SECURE": "false",
+}
+
+// Run starts everything, calls ready with the gateway's URL once every part
+// answers, and runs until ctx is done or a part fails; then it stops
+// everything and returns the first failure.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url string)) error {
+	cfg.Addr = cmp.Or(cfg.Addr, "127.0.0.1:8080")
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("gateway listen: %w", err)
+	}
+	defer ln.Close()
+	gatewayURL := "http://" + ln.Addr().String()
+
+	st, err := stack.Start(ctx, stack.Config{DataDir: cfg.DataDir, Getenv: getenv}, log.With("part", "stack"))
+	if err != nil {
+		return fmt.Errorf("start backing servers: %w", err)
+	}
+	defer st.Stop()
+	stackEnv := st.Env()
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	defer wg.Wait() // after cancel: every part has shut down before the stack stops
+
+	targets := make(map[string]*url.URL, len(parts))
+	for _, p := range parts {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		env := map[string]string{
+			"HOST":            "127.0.0.1",
+			"PORT":            strconv.Itoa(port),
+			"NATS_URL":        stackEnv[stack.EnvNATSURL],
+			"NATS_CLUSTER_ID": stackEnv[stack.EnvNATSClusterID],
+			"NATS_CLIENT_ID":  p.name + "-dev",
+			"REDIS_URL":       stackEnv[stack.EnvRedisURL],
+			"STRIPE_API_BASE": stackEnv[stack.EnvStripeAPIBase],
+			"API_BASE_URL":    gatewayURL,
+		}
+		if env["MONGO_URI"], err = withDatabase(stackEnv[stack.EnvMongoURI], cfg.DBPrefix+p.name); err != nil {
+			return err
+		}
+		penv := func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return cmp.Or(getenv(k), defaults[k])
+		}
+		plog := log.With("part", p.name)
+		wg.Go(func() {
+			if err := p.run(ctx, plog, penv); err != nil {
+				cancel(fmt.Errorf("%s: %w", p.name, err))
+			} else if ctx.Err() == nil {
+				cancel(fmt.Errorf("%s stopped", p.name))
+			}
+		})
+		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + env["PORT"]}
+	}
+	for _, p := range parts {
+		if err := waitReady(ctx, targets[p.name].String()+p.ready); err != nil {
+			return cmp.Or(context.Cause(ctx), fmt.Errorf("%s not ready: %w", p.name, err))
+		}
+	}
+
+	srv := &http.Server{Handler: Gateway(targets), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		srv.Shutdown(sctx)
+	}()
+	if ready != nil {
+		ready(gatewayURL)
+	}
+	<-ctx.Done()
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// Gateway routes each request to its part by gateway.Routes, as the
+// ingress does.
+func Gateway(targets map[string]*url.URL) http.Handler {
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(targets[gateway.Match(r.In.URL.Path)])
+			r.Out.Host = r.In.Host
+			r.SetXForwarded()
+		},
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintln(w, `{"errors":[{"message":"Service unavailable, try again"}]}`)
+		},
+	}
+}
+
+func withDatabase(uri, db string) (string, error) {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "", fmt.Errorf("MONGO_URI: %w", err)
+	}
+	u.Path = "/" + db
+	return u.String(), nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: time.Second}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(60 * time.Second)
+	for {
+		if res, err := client.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return errors.New("no answer within 60s")
+		case <-tick.C:
+		}
+	}
+}
