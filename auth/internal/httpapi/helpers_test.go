@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -61,6 +62,7 @@ type env struct {
 type testStore interface {
 	user.Store
 	StoredHash(t testing.TB, email string) string
+	Ready(context.Context) error // for /readyz
 }
 
 func newEnv(t testing.TB) *env {
@@ -74,7 +76,7 @@ func newEnvWith(t testing.TB, store testStore, cfg httpapi.Config) *env {
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.Key, cfg.TokenTTL = jwtKey, ttl
 	if cfg.Ready == nil {
-		cfg.Ready = map[string]web.Check{"store": storeReady(store)}
+		cfg.Ready = map[string]web.Check{"store": store.Ready}
 	}
 	api := httpapi.New(log, user.NewService(store, hasher(), log), cfg)
 	return &env{h: api.Routes(), store: store, logs: logs}

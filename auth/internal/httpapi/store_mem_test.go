@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gittix/ticketing/auth/internal/user/usertest"
-	"github.com/gittix/ticketing/common/web"
 )
 
 // Without the integration tag the suite runs on the in-memory store; with
@@ -26,4 +25,4 @@ func (s memStore) StoredHash(t testing.TB, email string) string {
 	return u.PasswordHash
 }
 
-func storeReady(testStore) web.Check { return func(context.Context) error { return nil } }
+func (memStore) Ready(context.Context) error { return nil }

@@ -164,10 +164,11 @@ func TestSignupRejectsInvalidPassword(t *testing.T) {
 		"too long":               strings.Repeat("a", 21),
 		"too long in characters": strings.Repeat("é", 21),
 	} {
-		rec := e.do(t, http.MethodPost, "/api/users/signup", creds("test@test.com", pw))
-		t.Logf("%s: %d", name, rec.Code)
-		wantErrors(t, rec, http.StatusBadRequest,
-			web.FieldError{Field: "password", Message: "Password must be between 4 and 20 characters"})
+		t.Run(name, func(t *testing.T) {
+			rec := e.do(t, http.MethodPost, "/api/users/signup", creds("test@test.com", pw))
+			wantErrors(t, rec, http.StatusBadRequest,
+				web.FieldError{Field: "password", Message: "Password must be between 4 and 20 characters"})
+		})
 	}
 	// 20 characters of two bytes each is allowed.
 	wantStatus(t, e.do(t, http.MethodPost, "/api/users/signup", creds("test@test.com", strings.Repeat("é", 20))), http.StatusCreated)
@@ -280,13 +281,14 @@ func TestSigninSameAnswerForUnknownEmailAndWrongPassword(t *testing.T) {
 }
 
 // An unknown email costs a password check, like a wrong password: without
-// it the unknown email would answer ~100x sooner. Samples are interleaved so
-// that load from parallel tests hits both alike; the bound is loose.
+// it the unknown email answers 20-100x sooner. Samples are interleaved so
+// that load from parallel tests hits both alike; the bound (3x) is loose
+// because the hashing slots are shared with the other tests.
 func TestSigninTakesAsLongForUnknownEmail(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.signup(t, "known@test.com", "password")
-	const rounds = 7
+	const rounds = 9
 	var unknown, wrong []time.Duration
 	for range rounds {
 		for _, email := range []string{"unknown@test.com", "known@test.com"} {
@@ -303,7 +305,7 @@ func TestSigninTakesAsLongForUnknownEmail(t *testing.T) {
 	}
 	mu, mw := median(unknown), median(wrong)
 	t.Logf("median sign-in: unknown email %v, wrong password %v", mu, mw)
-	if ratio := float64(mu) / float64(mw); ratio < 0.5 || ratio > 2 {
+	if ratio := float64(mu) / float64(mw); ratio < 1.0/3 || ratio > 3 {
 		t.Errorf("unknown email takes %v, wrong password %v (ratio %.2f), want about the same", mu, mw, ratio)
 	}
 }

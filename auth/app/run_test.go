@@ -1,0 +1,152 @@
+//go:build integration
+
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/auth/app"
+	"github.com/gittix/ticketing/common/testenv"
+)
+
+// TestRun starts the whole service on MongoDB, signs a user up over real
+// HTTP, then shuts it down while a request is in flight: the request
+// completes and Run returns nil.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	port := freePort(t)
+	env := map[string]string{
+		"JWT_KEY":             "test-key",
+		"MONGO_URI":           uriWithDatabase(t, testenv.MongoURI(t), db.Name()),
+		"HOST":                "127.0.0.1",
+		"PORT":                port,
+		"TOKEN_TTL":           "90m",
+		"COOKIE_SECURE":       "true",
+		"SESSION_COOKIE_NAME": "sid",
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
+	}()
+	base := "http://127.0.0.1:" + port
+	eventually(t, "auth answers /readyz", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+
+	resp, err := http.Post(base+"/api/users/signup", "application/json",
+		strings.NewReader(`{"email":"Run@Test.com","password":"password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("signup status = %d, want 201", resp.StatusCode)
+	}
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || cookies[0].Name != "sid" || !cookies[0].Secure || !cookies[0].HttpOnly {
+		t.Errorf("cookies = %+v, want one Secure HttpOnly cookie named sid", cookies)
+	}
+	// It landed in the database named by MONGO_URI, normalised.
+	if n, err := db.Collection("users").CountDocuments(context.Background(), bson.M{"email": "run@test.com"}); err != nil || n != 1 {
+		t.Errorf("users with run@test.com in %s = %d, %v; want 1", db.Name(), n, err)
+	}
+
+	// An in-flight request: headers sent, the handler is reading the body
+	// (the server has answered 100 Continue).
+	conn, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"run@test.com","password":"password"}`
+	fmt.Fprintf(conn, "POST /api/users/signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n", len(body))
+	r := bufio.NewReader(conn)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("read %q, %v; want 100 Continue", line, err)
+	}
+	if line, err := r.ReadString('\n'); err != nil || line != "\r\n" {
+		t.Fatalf("read %q, %v; want the blank line ending the 100 Continue", line, err)
+	}
+
+	stop() // SIGTERM
+	eventually(t, "the listener closes", func() bool {
+		c, err := net.Dial("tcp", "127.0.0.1:"+port)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	io.WriteString(conn, body)
+	in, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("in-flight request: %v", err)
+	}
+	in.Body.Close()
+	if in.StatusCode != http.StatusOK {
+		t.Errorf("in-flight sign-in status = %d, want 200", in.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil after a graceful shutdown", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after the context ended")
+	}
+}
+
+func uriWithDatabase(t *testing.T, uri, db string) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil || uri == "" {
+		t.Fatalf("MONGO_URI %q: %v", uri, err)
+	}
+	u.Path = "/" + db
+	return u.String()
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func eventually(t *testing.T, msg string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("timed out waiting until %s", msg)
+		case <-tick.C:
+		}
+	}
+}
