@@ -68,10 +68,10 @@ type errorBody struct {
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var e *Error
 	switch {
-	case errors.As(err, &e):
 	case errors.Is(err, ErrUnavailable):
 		log.Warn("unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = ErrUnavailable
+	case errors.As(err, &e):
 	default:
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errInternal

@@ -105,9 +105,13 @@ func TestWriteErrorHidesInternalErrors(t *testing.T) {
 	}
 
 	rec = httptest.NewRecorder()
+	logs.Reset()
 	web.WriteError(rec, httptest.NewRequest("GET", "/x", nil), log, web.Unavailable(io.EOF))
 	if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
 		t.Fatalf("unavailable status = %d, want %d", got, want)
+	}
+	if !strings.Contains(logs.String(), "unavailable") || !strings.Contains(logs.String(), io.EOF.Error()) {
+		t.Errorf("log %q lacks the 503's cause", logs.String())
 	}
 }
 
