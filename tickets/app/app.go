@@ -19,6 +19,7 @@ import (
 	"github.com/gittix/ticketing/tickets/internal/httpapi"
 	"github.com/gittix/ticketing/tickets/internal/listener"
 	"github.com/gittix/ticketing/tickets/internal/mongostore"
+	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
 // Run runs the service until ctx is done, then shuts down gracefully: HTTP
@@ -73,7 +74,8 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 
-	api := httpapi.New(store, auth.Verifier{Key: []byte(cfg.JWTKey)}, log, map[string]web.Check{
+	// Concurrent GET /api/tickets share list queries (the hot path; see README).
+	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: []byte(cfg.JWTKey)}, log, map[string]web.Check{
 		"mongodb": mongodb.Ping(db),
 		"nats":    conn.Ping,
 	})

@@ -6,6 +6,8 @@ package ticket
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -64,12 +66,18 @@ type Store interface {
 const MaxAttempts = 5
 
 // Update reads the ticket id, applies change to it and saves it under
-// optimistic concurrency. When another write got in between, it reads the
-// fresh ticket and tries again — change, and so every rule in it, runs
-// again — up to MaxAttempts times; then it returns ErrConflict. An error
-// from change is returned as it is, and nothing is written.
+// optimistic concurrency. When another write got in between, it waits a
+// moment (a few random milliseconds, so that racing writers spread out),
+// reads the fresh ticket and tries again — change, and so every rule in it,
+// runs again — up to MaxAttempts times; then it returns ErrConflict. An
+// error from change is returned as it is, and nothing is written.
 func Update(ctx context.Context, s Store, id bson.ObjectID, change func(*Ticket) error) (Ticket, error) {
-	for range MaxAttempts {
+	for attempt := range MaxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return Ticket{}, err
+			}
+		}
 		t, err := s.Get(ctx, id)
 		if err != nil {
 			return Ticket{}, err
@@ -84,6 +92,18 @@ func Update(ctx context.Context, s Store, id bson.ObjectID, change func(*Ticket)
 		return saved, err
 	}
 	return Ticket{}, ErrConflict
+}
+
+// backoff waits a random time of up to attempt × 4 ms.
+func backoff(ctx context.Context, attempt int) error {
+	timer := time.NewTimer(rand.N(time.Duration(attempt) * 4 * time.Millisecond))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 // Edit is the seller's change of title and price (PUT /api/tickets/:id). A
