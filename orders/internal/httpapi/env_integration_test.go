@@ -46,6 +46,12 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return setup(t, true)
+}
+
+// setup builds the env; without relay the events stay in the outbox.
+func setup(t testing.TB, relay bool) *env {
+	t.Helper()
 	db := testenv.Mongo(t)
 	url, cluster := testenv.NATS(t)
 	conn := bustest.Connect(t, url, cluster)
@@ -53,10 +59,12 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { orders.RunRelay(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+	if relay {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { orders.RunRelay(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+	}
 	tickets := mongostore.NewTickets(db)
 	svc := &order.Service{Orders: orders, Tickets: tickets, Window: window}
 	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
