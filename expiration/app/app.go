@@ -54,7 +54,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	defer conn.Close() // stops the listener (in-flight events finish), then NATS
 
 	worker := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:              16, // jobs only wait on NATS acks
+		Concurrency:              512, // jobs only wait: for their due instant (≤ 1 s) and NATS acks
 		DelayedTaskCheckInterval: CheckInterval,
 		TaskCheckInterval:        CheckInterval,
 		RetryDelayFunc:           expiry.RetryDelay,

@@ -31,14 +31,15 @@ const (
 	// MaxRetryDelay caps the backoff between retries.
 	MaxRetryDelay = 30 * time.Second
 	// PublishTimeout bounds one attempt to publish the event.
-	PublishTimeout = 5 * time.Second
+	PublishTimeout = 3 * time.Second
 )
 
 // ErrBadJob is returned for a job that cannot be scheduled or run.
 var ErrBadJob = errors.New("bad expiration job")
 
 type payload struct {
-	OrderID string `json:"orderId"`
+	OrderID   string    `json:"orderId"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // Enqueuer schedules tasks; *asynq.Client is one.
@@ -50,11 +51,14 @@ type Enqueuer interface {
 // has passed). The order id is the task id: scheduling an order that is
 // already scheduled, or whose job ran within Retention, does nothing and
 // is not an error.
+//
+// asynq keeps due times in whole seconds (rounded down), so a job may start
+// up to a second early; it carries at and waits for it (see Handler).
 func Schedule(ctx context.Context, enq Enqueuer, orderID string, at time.Time) error {
 	if orderID == "" {
 		return fmt.Errorf("%w: no order id", ErrBadJob)
 	}
-	body, err := json.Marshal(payload{OrderID: orderID})
+	body, err := json.Marshal(payload{OrderID: orderID, ExpiresAt: at})
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
 	}
@@ -74,13 +78,23 @@ func Schedule(ctx context.Context, enq Enqueuer, orderID string, at time.Time) e
 }
 
 // Handler runs an expiration job: it publishes expiration:complete for the
-// order. A failed publish fails the job, which asynq then retries.
+// order, not before the order's expiresAt. A failed publish fails the job,
+// which asynq then retries.
 func Handler(pub bus.Publisher) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		var p payload
 		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.OrderID == "" {
 			// Retrying cannot fix the payload; asynq archives the task.
 			return fmt.Errorf("%w: payload %q: %w", ErrBadJob, t.Payload(), asynq.SkipRetry)
+		}
+		if early := time.Until(p.ExpiresAt); early > 0 {
+			timer := time.NewTimer(early)
+			select {
+			case <-timer.C:
+			case <-ctx.Done(): // shutting down: asynq runs the job again later
+				timer.Stop()
+				return ctx.Err()
+			}
 		}
 		ctx, cancel := context.WithTimeout(ctx, PublishTimeout)
 		defer cancel()

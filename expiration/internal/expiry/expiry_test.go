@@ -52,7 +52,7 @@ func TestSchedule(t *testing.T) {
 			if got, want := enq.task.Type(), expiry.TaskType; got != want {
 				t.Errorf("task type = %q, want %q", got, want)
 			}
-			if got, want := string(enq.task.Payload()), `{"orderId":"order1"}`; got != want {
+			if got, want := string(enq.task.Payload()), `{"orderId":"order1","expiresAt":"2030-01-02T03:04:05Z"}`; got != want {
 				t.Errorf("payload = %s, want %s", got, want)
 			}
 			opts := map[asynq.OptionType]any{}
@@ -113,6 +113,22 @@ func TestHandler(t *testing.T) {
 				t.Errorf("published %+v, want %+v", got, tc.wantEvent)
 			}
 		})
+	}
+}
+
+func TestHandlerWaitsForExpiresAt(t *testing.T) {
+	t.Parallel()
+	pub := &bustest.Publisher{}
+	at := time.Now().Add(300 * time.Millisecond)
+	payload := fmt.Sprintf(`{"orderId":"o1","expiresAt":%q}`, at.Format(time.RFC3339Nano))
+	if err := expiry.Handler(pub)(context.Background(), asynq.NewTask(expiry.TaskType, []byte(payload))); err != nil {
+		t.Fatalf("handler: %v", err)
+	}
+	if now := time.Now(); now.Before(at) {
+		t.Errorf("published at %v, before expiresAt %v", now, at)
+	}
+	if got := len(pub.Messages()); got != 1 {
+		t.Errorf("published %d messages, want 1", got)
 	}
 }
 
