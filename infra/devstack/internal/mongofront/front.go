@@ -47,7 +47,12 @@ type Front struct {
 	upstream string
 	log      *slog.Logger
 
-	lock sync.RWMutex // read commands: RLock; all others: Lock
+	// locks holds one lock per database: read commands take it shared,
+	// all others exclusively. FerretDB's lack of isolation is between
+	// commands on the same documents, so databases need not wait for
+	// each other.
+	locksMu sync.Mutex
+	locks   map[string]*sync.RWMutex
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -161,12 +166,13 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		name, err := commandName(req)
 		read = err == nil && IsRead(name)
 	}
+	lock := f.lockFor(commandDB(req))
 	if read {
-		f.lock.RLock()
-		defer f.lock.RUnlock()
+		lock.RLock()
+		defer lock.RUnlock()
 	} else {
-		f.lock.Lock()
-		defer f.lock.Unlock()
+		lock.Lock()
+		defer lock.Unlock()
 	}
 
 	clearExhaustAllowed(req)
@@ -190,6 +196,21 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 			return nil
 		}
 	}
+}
+
+// lockFor returns the lock of database db.
+func (f *Front) lockFor(db string) *sync.RWMutex {
+	f.locksMu.Lock()
+	defer f.locksMu.Unlock()
+	l, ok := f.locks[db]
+	if !ok {
+		if f.locks == nil {
+			f.locks = make(map[string]*sync.RWMutex)
+		}
+		l = new(sync.RWMutex)
+		f.locks[db] = l
+	}
+	return l
 }
 
 func isClosed(err error) bool {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Wire protocol constants (https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/).
@@ -71,8 +73,28 @@ func clearExhaustAllowed(msg []byte) {
 // commandName returns the name of an OP_MSG's command: the first key of the
 // body (kind 0) section.
 func commandName(msg []byte) (string, error) {
+	doc, err := body(msg)
+	if err != nil {
+		return "", err
+	}
+	return firstKey(doc)
+}
+
+// commandDB returns the database an OP_MSG's command addresses (its $db),
+// or "" when the message names none.
+func commandDB(msg []byte) string {
+	doc, err := body(msg)
+	if err != nil {
+		return ""
+	}
+	db, _ := bson.Raw(doc).Lookup("$db").StringValueOK()
+	return db
+}
+
+// body returns an OP_MSG's body (kind 0) section: one BSON document.
+func body(msg []byte) ([]byte, error) {
 	if opCode(msg) != opMsg || len(msg) < headerLen+4 {
-		return "", errMalformed
+		return nil, errMalformed
 	}
 	end := len(msg)
 	if msgFlags(msg)&flagChecksumPresent != 0 {
@@ -83,22 +105,22 @@ func commandName(msg []byte) (string, error) {
 		kind := msg[p]
 		p++
 		if p+4 > end {
-			return "", errMalformed
+			return nil, errMalformed
 		}
 		size := int(int32(binary.LittleEndian.Uint32(msg[p : p+4])))
 		if size < 5 || p+size > end {
-			return "", errMalformed
+			return nil, errMalformed
 		}
 		switch kind {
-		case 0: // body: one BSON document
-			return firstKey(msg[p : p+size])
+		case 0:
+			return msg[p : p+size], nil
 		case 1: // document sequence: size, identifier, documents
 			p += size
 		default:
-			return "", errMalformed
+			return nil, errMalformed
 		}
 	}
-	return "", errMalformed
+	return nil, errMalformed
 }
 
 // firstKey returns the name of a BSON document's first element.

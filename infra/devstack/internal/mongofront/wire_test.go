@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // opMsg builds an OP_MSG whose body is {<key>: 1} and, if seq, which carries a
@@ -110,5 +112,25 @@ func TestIsRead(t *testing.T) {
 		if IsRead(name) {
 			t.Errorf("IsRead(%q) = true, want false", name)
 		}
+	}
+}
+
+func TestCommandDB(t *testing.T) {
+	t.Parallel()
+	doc, err := bson.Marshal(bson.D{{Key: "update", Value: "tickets"}, {Key: "$db", Value: "orders"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := make([]byte, headerLen)
+	binary.LittleEndian.PutUint32(msg[12:], opMsg)
+	msg = binary.LittleEndian.AppendUint32(msg, 0)
+	msg = append(msg, 0)
+	msg = append(msg, doc...)
+	binary.LittleEndian.PutUint32(msg, uint32(len(msg)))
+	if got, want := commandDB(msg), "orders"; got != want {
+		t.Errorf("commandDB = %q, want %q", got, want)
+	}
+	if got := commandDB(buildMsg(0, "find", false)); got != "" {
+		t.Errorf("commandDB without $db = %q, want empty", got)
 	}
 }
