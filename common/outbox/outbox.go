@@ -11,6 +11,8 @@ package outbox
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -21,10 +23,15 @@ import (
 const Field = "outbox"
 
 // Message is an event waiting in its document to be published.
+//
+// In the document it is one string, "<id> <subject> <json>": a plain value,
+// so that the relay removes it with $pull by value and a filter on _id
+// alone. (FerretDB v1 uses its _id index only for a filter that is exactly
+// {_id: …}, and ignores $pull conditions on sub-documents.)
 type Message struct {
-	ID      string `bson:"id"`
-	Subject string `bson:"subject"`
-	Data    string `bson:"data"` // the JSON body
+	ID      string
+	Subject string
+	Data    string // the JSON body
 }
 
 // New returns the pending message that publishes e.
@@ -36,6 +43,28 @@ func New(e events.Event) (Message, error) {
 	var id [12]byte
 	rand.Read(id[:])
 	return Message{ID: hex.EncodeToString(id[:]), Subject: string(e.Subject()), Data: string(data)}, nil
+}
+
+func (m Message) String() string { return m.ID + " " + m.Subject + " " + m.Data }
+
+// MarshalBSONValue stores m as one string.
+func (m Message) MarshalBSONValue() (byte, []byte, error) {
+	t, b, err := bson.MarshalValue(m.String())
+	return byte(t), b, err
+}
+
+// UnmarshalBSONValue reads a message stored by MarshalBSONValue.
+func (m *Message) UnmarshalBSONValue(t byte, data []byte) error {
+	s, ok := bson.RawValue{Type: bson.Type(t), Value: data}.StringValueOK()
+	if !ok {
+		return fmt.Errorf("outbox message is BSON type %v, want a string", bson.Type(t))
+	}
+	parts := strings.SplitN(s, " ", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("outbox message %.40q is malformed", s)
+	}
+	*m = Message{ID: parts[0], Subject: parts[1], Data: parts[2]}
+	return nil
 }
 
 // Push returns the update operator that appends msgs to a document's

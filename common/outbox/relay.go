@@ -20,8 +20,8 @@ import (
 // Notify after every write that pushed events, and Run once.
 //
 // Several relays (replicas of a service) may share a collection: an event
-// may then be published twice, never lost, and a document's events stay in
-// order because each is removed only while it is still the first.
+// may then be published twice, never lost; each relay publishes a
+// document's events oldest first.
 type Relay struct {
 	coll    *mongo.Collection
 	pub     bus.Publisher
@@ -154,11 +154,10 @@ func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
 			if err := r.pub.Publish(ctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
 				return err
 			}
-			// Remove m only while it is still first: another relay may
-			// have removed it already, and then the document is re-read.
-			res, err := r.coll.UpdateOne(ctx,
-				bson.D{{Key: "_id", Value: id}, {Key: Field + ".0.id", Value: m.ID}},
-				bson.D{{Key: "$pop", Value: bson.D{{Key: Field, Value: -1}}}})
+			// Remove exactly m. If another relay removed it already, the
+			// document is re-read.
+			res, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+				bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: m}}}})
 			if err != nil {
 				return fmt.Errorf("remove published event %s: %w", m.ID, err)
 			}

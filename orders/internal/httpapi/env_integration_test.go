@@ -118,7 +118,7 @@ func (e *env) pending(t testing.TB, id string) int {
 	t.Helper()
 	oid, _ := bson.ObjectIDFromHex(id)
 	var doc struct {
-		Outbox []bson.Raw `bson:"outbox"`
+		Outbox []bson.RawValue `bson:"outbox"`
 	}
 	if err := e.db.Collection("orders").FindOne(context.Background(), bson.D{{Key: "_id", Value: oid}}).Decode(&doc); err != nil {
 		t.Fatalf("read order %s: %v", id, err)

@@ -309,7 +309,7 @@ func TestCancelRace(t *testing.T) {
 func pending(t *testing.T, e *env, id bson.ObjectID) int {
 	t.Helper()
 	var doc struct {
-		Outbox []bson.Raw `bson:"outbox"`
+		Outbox []bson.RawValue `bson:"outbox"`
 	}
 	if err := e.db.Collection("orders").FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
 		t.Fatal(err)

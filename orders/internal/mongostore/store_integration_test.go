@@ -15,6 +15,7 @@ import (
 
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/orders/internal/mongostore"
 	"github.com/gittix/ticketing/orders/internal/order"
@@ -41,11 +42,9 @@ func TestOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	tk := ticket.Ticket{ID: bson.NewObjectID(), Title: "concert", Price: 10.5, Version: 2}
-	outbox := func(id bson.ObjectID) []string {
+	pending := func(id bson.ObjectID) []string {
 		var doc struct {
-			Outbox []struct {
-				Subject string `bson:"subject"`
-			} `bson:"outbox"`
+			Outbox []outbox.Message `bson:"outbox"`
 		}
 		if err := db.Collection("orders").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
 			t.Fatal(err)
@@ -68,7 +67,7 @@ func TestOrders(t *testing.T) {
 	if diff := cmp.Diff(a, got); diff != "" {
 		t.Errorf("stored order (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"order:created"}, outbox(a.ID)); diff != "" {
+	if diff := cmp.Diff([]string{"order:created"}, pending(a.ID)); diff != "" {
 		t.Errorf("outbox after Create (-want +got):\n%s", diff)
 	}
 
@@ -90,7 +89,7 @@ func TestOrders(t *testing.T) {
 	if err := s.Update(ctx, a, cancelled); !errors.Is(err, order.ErrConflict) {
 		t.Fatalf("Update repeated: err = %v, want %v", err, order.ErrConflict)
 	}
-	if diff := cmp.Diff([]string{"order:created", "order:cancelled"}, outbox(a.ID)); diff != "" {
+	if diff := cmp.Diff([]string{"order:created", "order:cancelled"}, pending(a.ID)); diff != "" {
 		t.Errorf("outbox after Update (-want +got):\n%s", diff)
 	}
 
