@@ -46,20 +46,30 @@ func (s *Orders) Create(ctx context.Context, o payment.Order) error {
 
 // Cancel implements payment.Orders.
 func (s *Orders) Cancel(ctx context.Context, id bson.ObjectID, version int64) error {
-	res, err := s.coll.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version - 1}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: events.StatusCancelled}, {Key: "version", Value: version}}}})
-	if err != nil {
-		return fmt.Errorf("cancel order %s: %w", id.Hex(), err)
+	for range 3 {
+		res, err := s.coll.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: version - 1}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: events.StatusCancelled}, {Key: "version", Value: version}}}})
+		if err != nil {
+			return fmt.Errorf("cancel order %s: %w", id.Hex(), err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		o, err := s.Get(ctx, id)
+		switch {
+		case errors.Is(err, payment.ErrNotFound):
+			return fmt.Errorf("cancel order %s at version %d: %w", id.Hex(), version, payment.ErrBehind)
+		case err != nil:
+			return err
+		case o.Version >= version: // applied already
+			return nil
+		case o.Version < version-1:
+			return fmt.Errorf("cancel order %s at version %d onto %d: %w", id.Hex(), version, o.Version, payment.ErrBehind)
+		}
+		// At version−1 now: it arrived between the update and the read.
 	}
-	if res.MatchedCount == 1 {
-		return nil
-	}
-	o, err := s.Get(ctx, id)
-	if errors.Is(err, payment.ErrNotFound) || (err == nil && o.Version < version-1) {
-		return fmt.Errorf("cancel order %s at version %d: %w", id.Hex(), version, payment.ErrBehind)
-	}
-	return err // nil: already at or past the version
+	return fmt.Errorf("cancel order %s at version %d: %w", id.Hex(), version, payment.ErrBehind)
 }
 
 // Get implements payment.Orders.
@@ -84,4 +94,3 @@ func (s *Orders) AddDecline(ctx context.Context, id bson.ObjectID) error {
 	}
 	return nil
 }
-

@@ -73,15 +73,15 @@ type Charge struct {
 
 // Errors of the domain.
 var (
-	ErrNotFound        = errors.New("not found")
-	ErrDuplicate       = errors.New("already exists")
-	ErrBehind          = errors.New("replica is behind the event")
-	ErrNotOwner        = errors.New("order belongs to another user")
-	ErrOrderCancelled  = errors.New("order is cancelled")
-	ErrAlreadyPaid     = errors.New("order is already paid")
-	ErrInProgress      = errors.New("payment already in progress")
-	ErrClaimLost       = errors.New("payment claim lost")
-	ErrProcessorDown   = errors.New("card processor unavailable")
+	ErrNotFound       = errors.New("not found")
+	ErrDuplicate      = errors.New("already exists")
+	ErrBehind         = errors.New("replica is behind the event")
+	ErrNotOwner       = errors.New("order belongs to another user")
+	ErrOrderCancelled = errors.New("order is cancelled")
+	ErrAlreadyPaid    = errors.New("order is already paid")
+	ErrInProgress     = errors.New("payment already in progress")
+	ErrClaimLost      = errors.New("payment claim lost")
+	ErrProcessorDown  = errors.New("card processor unavailable")
 )
 
 // DeclinedError is a card declined by the processor; Message is the

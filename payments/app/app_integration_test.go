@@ -1,0 +1,168 @@
+//go:build integration
+
+package app_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/auth/authtest"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/bus/bustest"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/testenv"
+
+	"github.com/gittix/ticketing/payments/app"
+	"github.com/gittix/ticketing/payments/internal/mongostore"
+)
+
+var key = []byte("payments-app-test-key")
+
+// TestService runs the whole service (app.Run) on the real servers: the
+// replica fed from NATS, a payment over HTTP charged at stripe-mock, its
+// payment:created on the channel, and a graceful stop.
+func TestService(t *testing.T) {
+	db := testenv.Mongo(t)
+	mongoURI, err := url.Parse(testenv.MongoURI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mongoURI.Path = "/" + db.Name()
+	natsURL, cluster := testenv.NATS(t)
+	env := map[string]string{
+		"HOST": "127.0.0.1", "PORT": freePort(t), "JWT_KEY": string(key),
+		"MONGO_URI": mongoURI.String(), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
+		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": testenv.StripeBase(t),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return env[k] }) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("app.Run: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("app.Run did not return 15s after cancel")
+		}
+	}
+	t.Cleanup(stop)
+	base := "http://127.0.0.1:" + env["PORT"]
+	bustest.Eventually(t, "service ready", func() bool { return get(base+"/readyz") == http.StatusOK })
+
+	conn := bustest.Connect(t, natsURL, cluster)
+	paid := bustest.Record[events.PaymentCreated](t, conn)
+	orders := mongostore.NewOrders(db)
+	buyer := auth.User{ID: "buyer-" + bson.NewObjectID().Hex(), Email: "b@test.dev"}
+
+	// An order to pay and an order that gets cancelled, from orders' events.
+	toPay, toCancel := bson.NewObjectID(), bson.NewObjectID()
+	for _, id := range []bson.ObjectID{toPay, toCancel} {
+		publish(t, conn, events.OrderCreated{
+			ID: id.Hex(), Status: events.StatusCreated, UserID: buyer.ID, ExpiresAt: time.Now().Add(15 * time.Minute),
+			Ticket: events.OrderTicket{ID: bson.NewObjectID().Hex(), Price: 19.99},
+		})
+	}
+	bustest.Eventually(t, "orders replicated", func() bool {
+		o, err1 := orders.Get(ctx, toPay)
+		c, err2 := orders.Get(ctx, toCancel)
+		return err1 == nil && err2 == nil && o.Price == 19.99 && c.UserID == buyer.ID
+	})
+	publish(t, conn, events.OrderCancelled{ID: toCancel.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}})
+	bustest.Eventually(t, "order cancelled", func() bool {
+		c, err := orders.Get(ctx, toCancel)
+		return err == nil && c.Status == events.StatusCancelled && c.Version == 1
+	})
+
+	if code, body := pay(t, base, buyer, toCancel); code != http.StatusBadRequest || !strings.Contains(body, "Cannot pay for a cancelled order") {
+		t.Errorf("pay cancelled order = %d %s, want 400 Cannot pay for a cancelled order", code, body)
+	}
+	code, body := pay(t, base, buyer, toPay)
+	if code != http.StatusCreated {
+		t.Fatalf("pay = %d %s, want 201", code, body)
+	}
+	got := paid.Wait(t, 1, func(e events.PaymentCreated) bool { return e.OrderID == toPay.Hex() })[0]
+	if !strings.Contains(body, `"id":"`+got.ID+`"`) || got.StripeID == "" {
+		t.Errorf("payment:created %+v does not match the answer %s", got, body)
+	}
+	if code, body := pay(t, base, buyer, toPay); code != http.StatusBadRequest || !strings.Contains(body, "Order is already paid") {
+		t.Errorf("pay again = %d %s, want 400 Order is already paid", code, body)
+	}
+
+	stop()
+	if get(base+"/healthz") != 0 {
+		t.Error("service still answering after a graceful stop")
+	}
+}
+
+func TestServiceConfig(t *testing.T) {
+	t.Parallel()
+	err := app.Run(context.Background(), slog.New(slog.DiscardHandler), func(string) string { return "" })
+	if err == nil {
+		t.Fatal("Run without configuration: no error")
+	}
+	for _, name := range []string{"JWT_KEY", "MONGO_URI", "NATS_URL", "STRIPE_KEY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func publish(t *testing.T, conn *bus.Conn, e events.Event) {
+	t.Helper()
+	if err := bus.PublishEvent(context.Background(), conn, e); err != nil {
+		t.Fatalf("publish %s: %v", e.Subject(), err)
+	}
+}
+
+func pay(t *testing.T, base string, u auth.User, orderID bson.ObjectID) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments",
+		strings.NewReader(`{"token":"tok_visa","orderId":"`+orderID.Hex()+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(authtest.Cookie(t, key, u))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST /api/payments: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func get(u string) int {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
