@@ -42,6 +42,13 @@ type payload struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// Publisher publishes events and tells whether it is connected;
+// *bus.Conn is one.
+type Publisher interface {
+	bus.Publisher
+	Ping(ctx context.Context) error
+}
+
 // Enqueuer schedules tasks; *asynq.Client is one.
 type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
@@ -79,8 +86,10 @@ func Schedule(ctx context.Context, enq Enqueuer, orderID string, at time.Time) e
 
 // Handler runs an expiration job: it publishes expiration:complete for the
 // order, not before the order's expiresAt. A failed publish fails the job,
-// which asynq then retries.
-func Handler(pub bus.Publisher) asynq.HandlerFunc {
+// which asynq then retries. While NATS is disconnected the job fails at
+// once, rather than leave a publish in the client's reconnect buffer that
+// would go out on reconnect besides the retry's.
+func Handler(pub Publisher) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		var p payload
 		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.OrderID == "" {
@@ -98,6 +107,9 @@ func Handler(pub bus.Publisher) asynq.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(ctx, PublishTimeout)
 		defer cancel()
+		if err := pub.Ping(ctx); err != nil {
+			return fmt.Errorf("expire order %s: %w", p.OrderID, err)
+		}
 		if err := bus.PublishEvent(ctx, pub, events.ExpirationComplete{OrderID: p.OrderID}); err != nil {
 			return fmt.Errorf("expire order %s: %w", p.OrderID, err)
 		}

@@ -82,25 +82,35 @@ func TestScheduleNeedsOrderID(t *testing.T) {
 	}
 }
 
+// publisher is a recording Publisher whose connection is up unless down.
+type publisher struct {
+	bustest.Publisher
+	down error
+}
+
+func (p *publisher) Ping(context.Context) error { return p.down }
+
 func TestHandler(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
 		payload   string
+		down      error
 		pubErr    error
 		wantErr   bool
 		wantSkip  bool // a bad payload is not retried
 		wantEvent []events.ExpirationComplete
 	}{
 		{name: "publishes expiration:complete", payload: `{"orderId":"o1"}`, wantEvent: []events.ExpirationComplete{{OrderID: "o1"}}},
-		{name: "publish failure fails the job", payload: `{"orderId":"o1"}`, pubErr: errors.New("nats down"), wantErr: true},
+		{name: "publish failure fails the job", payload: `{"orderId":"o1"}`, pubErr: errors.New("nats timeout"), wantErr: true},
+		{name: "disconnected: fails the job at once", payload: `{"orderId":"o1"}`, down: errors.New("not connected"), wantErr: true},
 		{name: "bad payload is not retried", payload: `nope`, wantErr: true, wantSkip: true},
 		{name: "payload without order id is not retried", payload: `{}`, wantErr: true, wantSkip: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			pub := &bustest.Publisher{Err: tc.pubErr}
+			pub := &publisher{Publisher: bustest.Publisher{Err: tc.pubErr}, down: tc.down}
 			err := expiry.Handler(pub)(context.Background(), asynq.NewTask(expiry.TaskType, []byte(tc.payload)))
 			if got := err != nil; got != tc.wantErr {
 				t.Fatalf("handler error = %v, want error: %t", err, tc.wantErr)
@@ -108,7 +118,7 @@ func TestHandler(t *testing.T) {
 			if got := errors.Is(err, asynq.SkipRetry); got != tc.wantSkip {
 				t.Errorf("SkipRetry = %t, want %t (err %v)", got, tc.wantSkip, err)
 			}
-			got := bustest.Decode[events.ExpirationComplete](t, pub)
+			got := bustest.Decode[events.ExpirationComplete](t, &pub.Publisher)
 			if len(got) != len(tc.wantEvent) || (len(got) == 1 && got[0] != tc.wantEvent[0]) {
 				t.Errorf("published %+v, want %+v", got, tc.wantEvent)
 			}
@@ -118,7 +128,7 @@ func TestHandler(t *testing.T) {
 
 func TestHandlerWaitsForExpiresAt(t *testing.T) {
 	t.Parallel()
-	pub := &bustest.Publisher{}
+	pub := &publisher{}
 	at := time.Now().Add(300 * time.Millisecond)
 	payload := fmt.Sprintf(`{"orderId":"o1","expiresAt":%q}`, at.Format(time.RFC3339Nano))
 	if err := expiry.Handler(pub)(context.Background(), asynq.NewTask(expiry.TaskType, []byte(payload))); err != nil {

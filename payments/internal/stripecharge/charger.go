@@ -18,7 +18,7 @@ import (
 
 // Timeout bounds one HTTP request to Stripe; with one network retry a
 // charge takes at most about twice that, well under payment.ClaimTimeout.
-const Timeout = 15 * time.Second
+const Timeout = 10 * time.Second
 
 // Charger is a payment.Charger on the Stripe API.
 type Charger struct{ api *client.API }
