@@ -80,6 +80,10 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Conn, error) {
 		nats.Timeout(cfg.ConnectTimeout),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
+		// While disconnected, publishing fails at once instead of being
+		// buffered and sent on reconnect: the caller (the outbox relay, an
+		// asynq task) retries it, and a buffered copy would go out twice.
+		nats.ReconnectBufSize(-1),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect nats %s: %w", cfg.URL, err)

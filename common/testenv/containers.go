@@ -11,7 +11,6 @@ import (
 // Images for the containers, close to what production runs.
 const (
 	mongoImage  = "mongo:7"
-	natsImage   = "nats-streaming:0.25"
 	redisImage  = "redis:7"
 	stripeImage = "stripe/stripe-mock:v0.203.0"
 )
@@ -51,12 +50,6 @@ func startMongo(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return uri + "/", nil
-}
-
-func startNATS(ctx context.Context) (string, error) {
-	return run(ctx, natsImage, "4222/tcp", "nats",
-		testcontainers.WithCmd("-cid", DefaultClusterID),
-		testcontainers.WithWaitStrategy(wait.ForLog("Streaming Server is ready")))
 }
 
 func startRedis(ctx context.Context) (string, error) {

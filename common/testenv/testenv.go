@@ -5,9 +5,11 @@
 //  1. in the environment (MONGO_URI, NATS_URL with NATS_CLUSTER_ID,
 //     REDIS_URL, STRIPE_API_BASE), as `make deps` / `devstack deps` or CI
 //     provide;
-//  2. else, when a Docker engine answers, in a container started with
-//     testcontainers-go, once per test binary (Ryuk removes it when the
-//     binary exits);
+//  2. else, for NATS Streaming, a real server embedded in the test binary
+//     (so that one package's unacked events never reach another's
+//     durable queue groups); for the others, when a Docker engine answers,
+//     a container started with testcontainers-go, once per test binary
+//     (Ryuk removes it when the binary exits);
 //  3. else the test fails with one line saying what to run. It never skips.
 //
 // Only this package imports testcontainers-go.
@@ -85,8 +87,9 @@ func StripeBase(t testing.TB) string {
 // server is one backing server, resolved at most once per test binary
 // (unless its variable is set, which is read on every call).
 type server struct {
-	env   string
-	start func(ctx context.Context) (string, error) // starts a container
+	env      string
+	start    func(ctx context.Context) (string, error) // starts a container, or an embedded server
+	embedded bool                                      // start needs no Docker engine
 
 	once  sync.Once
 	value string
@@ -95,7 +98,7 @@ type server struct {
 
 var (
 	mongoServer  = &server{env: "MONGO_URI", start: startMongo}
-	natsServer   = &server{env: "NATS_URL", start: startNATS}
+	natsServer   = &server{env: "NATS_URL", start: startNATS, embedded: true}
 	redisServer  = &server{env: "REDIS_URL", start: startRedis}
 	stripeServer = &server{env: "STRIPE_API_BASE", start: startStripe}
 )
@@ -106,7 +109,11 @@ func (s *server) get(t testing.TB) string {
 		return v
 	}
 	s.once.Do(func() {
-		s.value, s.err = resolve(s.env, dockerHealth, s.start)
+		health := dockerHealth
+		if s.embedded {
+			health = func(context.Context) error { return nil }
+		}
+		s.value, s.err = resolve(s.env, health, s.start)
 	})
 	if s.err != nil {
 		t.Fatal(s.err)

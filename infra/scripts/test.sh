@@ -28,6 +28,10 @@ set -a
 # shellcheck disable=SC1090
 . "$env_file"
 set +a
+# NATS Streaming is left out: each test binary embeds its own server
+# (common/testenv), so one package's unacked events never reach another
+# package's durable queue groups.
+unset NATS_URL NATS_CLUSTER_ID
 echo "dependency stack up: $(cut -d= -f1 "$env_file" | tr '\n' ' ')"
 
 failed=()
