@@ -129,7 +129,7 @@ func TestForgedSessions(t *testing.T) {
 		{"base64, not JSON", "session=" + base64.StdEncoding.EncodeToString([]byte("not json at all"))},
 		{"base64 JSON, jwt not a string", "session=" + base64.StdEncoding.EncodeToString([]byte(`{"jwt":42}`))},
 		{"base64 JSON, jwt empty", "session=" + base64.StdEncoding.EncodeToString([]byte(`{"jwt":""}`))},
-		{"base64 JSON array", "session=" + base64.StdEncoding.EncodeToString([]byte(`["` + valid + `"]`))},
+		{"base64 JSON array", "session=" + base64.StdEncoding.EncodeToString([]byte(`["`+valid+`"]`))},
 		{"base64 of a huge token", sessionCookie(strings.Repeat("A", 3000) + "." + strings.Repeat("B", 3000) + "." + strings.Repeat("C", 100))},
 		{"empty cookie", "session="},
 		{"valid token under another name", "other" + sessionCookie(valid)},
