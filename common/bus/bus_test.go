@@ -47,7 +47,6 @@ func startServer(t *testing.T, port int) (*stand.StanServer, string) {
 	return s, fmt.Sprintf("nats://127.0.0.1:%d", port)
 }
 
-
 func connect(t *testing.T, url, id string, log *slog.Logger) *bus.Conn {
 	t.Helper()
 	c, err := bus.Connect(context.Background(), bus.Config{URL: url, ClientID: id, PingInterval: time.Second, PingMaxOut: 2}, log)
@@ -217,5 +216,9 @@ type safeBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *safeBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *safeBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -35,6 +35,12 @@ unset NATS_URL NATS_CLUSTER_ID
 echo "dependency stack up: $(cut -d= -f1 "$env_file" | tr '\n' ' ')"
 
 failed=()
+unformatted=$(gofmt -l $MODULES)
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:"
+	echo "$unformatted"
+	failed+=(gofmt)
+fi
 for m in $MODULES; do
 	echo "=== $m"
 	if ! (cd "$m" && go vet -tags=integration ./... && go test -race -tags=integration -count=1 -timeout 15m ./...); then

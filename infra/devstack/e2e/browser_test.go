@@ -220,4 +220,3 @@ func TestBrowserFlow(t *testing.T) {
 	p.waitText("ul#orders", title+" - complete", true)
 	p.signOut()
 }
-
