@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
@@ -24,8 +25,9 @@ func TestOrderCreatedDecisions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name        string
-		holder      string // orderId stored on the ticket
-		ticketID    string // "" → the stored ticket's id
+		holder      string   // orderId stored on the ticket
+		cancelled   []string // orders already cancelled on the ticket
+		ticketID    string   // "" → the stored ticket's id
 		conflict    bool
 		wantErr     bool
 		wantOrderID string
@@ -33,8 +35,11 @@ func TestOrderCreatedDecisions(t *testing.T) {
 		wantEvents  int
 	}{
 		{name: "reserves a free ticket", wantOrderID: "o1", wantVersion: 1, wantEvents: 1},
+		{name: "reserves a ticket other orders held before", cancelled: []string{"o0"}, wantOrderID: "o1", wantVersion: 1, wantEvents: 1},
 		{name: "redelivery changes nothing", holder: "o1", wantOrderID: "o1"},
-		{name: "held by another order: acked, unchanged", holder: "o2", wantOrderID: "o2"},
+		{name: "order cancelled already (order:cancelled came first): acked, unchanged", cancelled: []string{"o1"}},
+		{name: "order cancelled already while another holds it: acked, unchanged", holder: "o2", cancelled: []string{"o1"}, wantOrderID: "o2"},
+		{name: "held by another order: not acked until its order:cancelled", holder: "o2", wantErr: true, wantOrderID: "o2"},
 		{name: "unknown ticket: not acked", ticketID: bson.NewObjectID().Hex(), wantErr: true},
 		{name: "invalid ticket id: acked", ticketID: "nope"},
 		{name: "version conflict: not acked", conflict: true, wantErr: true, wantVersion: 1},
@@ -43,7 +48,7 @@ func TestOrderCreatedDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := &tickettest.Store{}
-			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder})
+			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder, CancelledOrders: tt.cancelled})
 			if tt.conflict {
 				s.BeforeSave = func(got ticket.Ticket) { tk.Version++; s.Put(tk) }
 			}
@@ -69,18 +74,21 @@ func TestOrderCreatedDecisions(t *testing.T) {
 func TestOrderCancelledDecisions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name        string
-		holder      string
-		ticketID    string
-		conflict    bool
-		wantErr     bool
-		wantOrderID string
-		wantVersion int64
-		wantEvents  int
+		name          string
+		holder        string
+		cancelled     []string
+		ticketID      string
+		conflict      bool
+		wantErr       bool
+		wantOrderID   string
+		wantVersion   int64
+		wantCancelled []string
+		wantEvents    int
 	}{
-		{name: "releases the ticket", holder: "o1", wantVersion: 1, wantEvents: 1},
-		{name: "redelivery changes nothing", holder: ""},
-		{name: "another order holds it: acked, unchanged", holder: "o2", wantOrderID: "o2"},
+		{name: "releases the ticket and remembers the order", holder: "o1", wantVersion: 1, wantCancelled: []string{"o1"}, wantEvents: 1},
+		{name: "redelivery changes nothing", cancelled: []string{"o1"}, wantCancelled: []string{"o1"}},
+		{name: "before its order:created: remembers the order", wantVersion: 1, wantCancelled: []string{"o1"}, wantEvents: 1},
+		{name: "another order holds it: remembers the order, holder kept", holder: "o2", wantOrderID: "o2", wantVersion: 1, wantCancelled: []string{"o1"}, wantEvents: 1},
 		{name: "unknown ticket: not acked", ticketID: bson.NewObjectID().Hex(), wantErr: true, holder: "o1", wantOrderID: "o1"},
 		{name: "invalid ticket id: acked", ticketID: "nope", holder: "o1", wantOrderID: "o1"},
 		{name: "version conflict: not acked", holder: "o1", conflict: true, wantErr: true, wantOrderID: "o1", wantVersion: 1},
@@ -89,7 +97,7 @@ func TestOrderCancelledDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := &tickettest.Store{}
-			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder})
+			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder, CancelledOrders: tt.cancelled})
 			if tt.conflict {
 				s.BeforeSave = func(ticket.Ticket) { tk.Version++; s.Put(tk) }
 			}
@@ -105,10 +113,94 @@ func TestOrderCancelledDecisions(t *testing.T) {
 			if got.OrderID != tt.wantOrderID || got.Version != tt.wantVersion {
 				t.Errorf("ticket orderId %q version %d, want %q %d", got.OrderID, got.Version, tt.wantOrderID, tt.wantVersion)
 			}
+			if diff := cmp.Diff(tt.wantCancelled, got.CancelledOrders, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("cancelled orders (-want +got):\n%s", diff)
+			}
 			if n := len(s.Events()); n != tt.wantEvents {
 				t.Errorf("events = %d, want %d", n, tt.wantEvents)
 			}
 		})
+	}
+}
+
+// The bug this guards against: order:created processed only after the
+// order's order:cancelled (a redelivery after a version conflict, a lost
+// ack…) reserved the ticket for a cancelled order, with nothing left to
+// release it. Every order of the events of one order's life, each event
+// delivered twice, ends with the ticket free.
+func TestCancelledOrderNeverHoldsTheTicket(t *testing.T) {
+	t.Parallel()
+	sequences := map[string][]string{
+		"in order":                       {"created", "cancelled"},
+		"cancel first":                   {"cancelled", "created"},
+		"created redelivered after":      {"created", "cancelled", "created"},
+		"everything twice, cancel first": {"cancelled", "cancelled", "created", "created"},
+		"interleaved duplicates":         {"created", "cancelled", "created", "cancelled"},
+	}
+	for name, seq := range sequences {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := &tickettest.Store{}
+			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1"})
+			created := listener.OrderCreated(s, discard)
+			cancelled := listener.OrderCancelled(s, discard)
+			for _, ev := range seq {
+				var err error
+				if ev == "created" {
+					err = created(t.Context(), events.OrderCreated{ID: "o1", Ticket: events.OrderTicket{ID: tk.ID.Hex(), Price: 1}})
+				} else {
+					err = cancelled(t.Context(), events.OrderCancelled{ID: "o1", Version: 1, Ticket: events.TicketRef{ID: tk.ID.Hex()}})
+				}
+				if err != nil {
+					t.Fatalf("order:%s: %v", ev, err)
+				}
+			}
+			got, _ := s.Get(t.Context(), tk.ID)
+			if got.Reserved() {
+				t.Errorf("ticket held by %q after %v, want free", got.OrderID, seq)
+			}
+			// Each change announced once: the two events of the order's life
+			// at most, in version order.
+			evs := s.Events()
+			if len(evs) > 2 {
+				t.Errorf("%d events recorded, want at most 2: %v", len(evs), evs)
+			}
+			for i, e := range evs {
+				if v := e.(events.TicketUpdated).Version; v != int64(i+1) {
+					t.Errorf("event %d has version %d, want %d", i, v, i+1)
+				}
+			}
+		})
+	}
+}
+
+// The next order of a ticket may reach tickets before the cancellation of
+// the order that held it: it waits (not acked) and reserves once that
+// cancellation is applied.
+func TestNextOrderWaitsForTheRelease(t *testing.T) {
+	t.Parallel()
+	s := &tickettest.Store{}
+	tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1"})
+	created := listener.OrderCreated(s, discard)
+	cancelled := listener.OrderCancelled(s, discard)
+	ctx := t.Context()
+	createdEv := func(id string) events.OrderCreated {
+		return events.OrderCreated{ID: id, Ticket: events.OrderTicket{ID: tk.ID.Hex(), Price: 1}}
+	}
+	if err := created(ctx, createdEv("o1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := created(ctx, createdEv("o2")); err == nil {
+		t.Fatal("order:created of o2 while o1 holds the ticket was acked")
+	}
+	if err := cancelled(ctx, events.OrderCancelled{ID: "o1", Version: 1, Ticket: events.TicketRef{ID: tk.ID.Hex()}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := created(ctx, createdEv("o2")); err != nil {
+		t.Fatalf("redelivered order:created of o2: %v", err)
+	}
+	if got, _ := s.Get(ctx, tk.ID); got.OrderID != "o2" || got.Version != 3 {
+		t.Errorf("ticket held by %q at version %d, want o2 at 3", got.OrderID, got.Version)
 	}
 }
 

@@ -10,10 +10,15 @@ import (
 )
 
 // OrderCancelled releases the order's ticket: it clears the ticket's
-// orderId, version +1, and records ticket:updated without orderId.
+// orderId and remembers the order as cancelled, version +1, and records
+// ticket:updated without orderId.
 //
-//   - the ticket is not held by this order (a redelivery, or an order that
-//     never held it): ack, nothing;
+//   - the order was cancelled on the ticket already (a redelivery): ack,
+//     nothing;
+//   - the ticket is not held by this order (its order:created has not been
+//     applied yet, or never will be): the order is remembered as cancelled,
+//     version +1, ticket:updated with the ticket unchanged otherwise, so
+//     that its order:created, when it comes, is acked and ignored;
 //   - unknown ticket: not acked;
 //   - the ticket changed between read and write: not acked, retried on
 //     redelivery.
@@ -27,10 +32,9 @@ func OrderCancelled(store ticket.Store, log *slog.Logger) bus.Handler[events.Ord
 		if err != nil {
 			return wrap("release", id, err)
 		}
-		if t.OrderID != e.ID {
+		if !t.Cancel(e.ID) {
 			return nil
 		}
-		t.OrderID = ""
 		if _, err := store.Save(ctx, t); err != nil {
 			return wrap("release", id, err)
 		}

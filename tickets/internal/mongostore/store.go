@@ -38,21 +38,30 @@ func New(coll *mongo.Collection, n Notifier) *Store {
 
 // doc is a ticket as stored.
 type doc struct {
-	ID         bson.ObjectID    `bson:"_id"`
-	Title      string           `bson:"title"`
-	PriceCents int64            `bson:"priceCents"`
-	UserID     string           `bson:"userId"`
-	OrderID    string           `bson:"orderId,omitempty"` // absent while for sale
-	Version    int64            `bson:"version"`
-	Outbox     []outbox.Message `bson:"outbox,omitempty"`
+	ID         bson.ObjectID `bson:"_id"`
+	Title      string        `bson:"title"`
+	PriceCents int64         `bson:"priceCents"`
+	UserID     string        `bson:"userId"`
+	OrderID    string        `bson:"orderId,omitempty"` // absent while for sale
+	Version    int64         `bson:"version"`
+	// CancelledOrders: plain strings, a whole array set by each Save.
+	CancelledOrders []string         `bson:"cancelledOrders,omitempty"`
+	Outbox          []outbox.Message `bson:"outbox,omitempty"`
 }
 
 func (d doc) ticket() ticket.Ticket {
-	return ticket.Ticket{ID: d.ID, Title: d.Title, Price: ticket.Cents(d.PriceCents), UserID: d.UserID, OrderID: d.OrderID, Version: d.Version}
+	return ticket.Ticket{
+		ID: d.ID, Title: d.Title, Price: ticket.Cents(d.PriceCents), UserID: d.UserID,
+		OrderID: d.OrderID, Version: d.Version, CancelledOrders: d.CancelledOrders,
+	}
 }
 
 // withoutOutbox keeps pending events out of what is read.
 var withoutOutbox = bson.D{{Key: outbox.Field, Value: 0}}
+
+// listed is what a list reads: neither the pending events nor the
+// cancelled orders, which only the listeners need.
+var listed = bson.D{{Key: outbox.Field, Value: 0}, {Key: "cancelledOrders", Value: 0}}
 
 // listBatch is the batch size of the list query: a whole list comes in one
 // batch, so no cursor stays open on the server between batches (FerretDB
@@ -93,7 +102,7 @@ func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
 		bson.D{{Key: "orderId", Value: bson.D{{Key: "$exists", Value: false}}}},
 		options.Find().
 			SetSort(bson.D{{Key: "_id", Value: 1}}). // ObjectIDs grow with time: oldest first
-			SetProjection(withoutOutbox).
+			SetProjection(listed).
 			SetBatchSize(listBatch))
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
@@ -111,7 +120,8 @@ func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
 
 // Save implements ticket.Store. The write is conditional on the version
 // read, increments it, and pushes the ticket:updated event into the
-// document's outbox, all in one update.
+// document's outbox, all in one update. The cancelled orders are written
+// as a whole array: the compare-and-set makes that as safe as a $push.
 func (s *Store) Save(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
 	read := t.Version
 	t.Version++
@@ -121,6 +131,9 @@ func (s *Store) Save(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error
 	}
 	set := bson.D{{Key: "title", Value: t.Title}, {Key: "priceCents", Value: int64(t.Price)}}
 	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}, outbox.Push(msg)}
+	if len(t.CancelledOrders) > 0 { // the list only grows (or keeps its length)
+		set = append(set, bson.E{Key: "cancelledOrders", Value: t.CancelledOrders})
+	}
 	if t.Reserved() {
 		set = append(set, bson.E{Key: "orderId", Value: t.OrderID})
 	} else {

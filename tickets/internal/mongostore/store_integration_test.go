@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -107,7 +108,7 @@ func TestGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := s.Get(t.Context(), tk.ID)
-	if err != nil || got != tk {
+	if err != nil || !cmp.Equal(got, tk) {
 		t.Errorf("Get = %+v, %v; want %+v", got, err, tk)
 	}
 	if _, err := s.Get(t.Context(), bson.NewObjectID()); !errors.Is(err, ticket.ErrNotFound) {
@@ -253,6 +254,56 @@ func TestListAvailable(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ListAvailable (-want +got):\n%s", diff)
 	}
+}
+
+// The orders cancelled on a ticket are stored with it (a plain string
+// array, set whole by each compare-and-set save, on FerretDB too), read back
+// by Get, bounded, and left out of lists.
+func TestCancelledOrdersAreStored(t *testing.T) {
+	t.Parallel()
+	s, _, _ := newStore(t)
+	ctx := t.Context()
+	tk, err := s.Create(ctx, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk, err = s.Save(ctx, reserved(tk, "o0")); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range ticket.MaxCancelledOrders + 2 {
+		id := fmt.Sprint("o", i)
+		if !tk.Cancel(id) {
+			t.Fatalf("Cancel(%s) = false", id)
+		}
+		if tk, err = s.Save(ctx, tk); err != nil {
+			t.Fatalf("save after Cancel(%s): %v", id, err)
+		}
+		want = append(want, id)
+	}
+	got, err := s.Get(ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = want[len(want)-ticket.MaxCancelledOrders:]
+	if diff := cmp.Diff(want, got.CancelledOrders); diff != "" {
+		t.Errorf("stored cancelled orders (-want +got):\n%s", diff)
+	}
+	if got.Reserved() || got.Version != int64(ticket.MaxCancelledOrders+3) {
+		t.Errorf("stored orderId %q version %d, want free at %d", got.OrderID, got.Version, ticket.MaxCancelledOrders+3)
+	}
+	list, err := s.ListAvailable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].CancelledOrders != nil {
+		t.Errorf("ListAvailable = %+v, want the ticket without its cancelled orders", list)
+	}
+}
+
+func reserved(tk ticket.Ticket, orderID string) ticket.Ticket {
+	tk.OrderID = orderID
+	return tk
 }
 
 func ptr(s string) *string { return &s }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,10 +23,60 @@ type Ticket struct {
 	UserID  string // the seller
 	OrderID string // the order that reserves the ticket; "" while it is for sale
 	Version int64  // +1 on every change
+	// CancelledOrders are the ids of the orders whose order:cancelled was
+	// applied, oldest first (at most MaxCancelledOrders): a late
+	// order:created of one of them must not reserve the ticket.
+	CancelledOrders []string
 }
+
+// MaxCancelledOrders bounds Ticket.CancelledOrders, so that orders placed
+// and cancelled again and again cannot grow a ticket without end. Only an
+// order:created that stays unapplied while that many later orders of the
+// same ticket are cancelled could slip past the bound.
+const MaxCancelledOrders = 100
 
 // Reserved reports whether an order holds the ticket.
 func (t Ticket) Reserved() bool { return t.OrderID != "" }
+
+// Cancelled reports whether the order orderID was cancelled on t.
+func (t Ticket) Cancelled(orderID string) bool { return slices.Contains(t.CancelledOrders, orderID) }
+
+// Reserve applies order:created of the order orderID: the order takes the
+// free ticket. It reports false, changing nothing, when the order holds
+// the ticket already (a redelivery) or was cancelled already (its
+// order:cancelled came first). A ticket held by another order gives
+// ErrReserved: that order's order:cancelled has not been applied yet —
+// orders lets one order hold a ticket at a time, so the ticket is free
+// for this one once it is.
+func (t *Ticket) Reserve(orderID string) (bool, error) {
+	switch {
+	case t.OrderID == orderID, t.Cancelled(orderID):
+		return false, nil
+	case t.Reserved():
+		return false, ErrReserved
+	}
+	t.OrderID = orderID
+	return true, nil
+}
+
+// Cancel applies the cancellation of the order orderID: it releases the
+// ticket if that order holds it, and remembers the order as cancelled —
+// also when it does not hold the ticket (its order:created may still be on
+// its way). It reports false, changing nothing, if the order was already
+// cancelled on t.
+func (t *Ticket) Cancel(orderID string) bool {
+	if t.Cancelled(orderID) {
+		return false
+	}
+	if t.OrderID == orderID {
+		t.OrderID = ""
+	}
+	t.CancelledOrders = append(slices.Clone(t.CancelledOrders), orderID)
+	if n := len(t.CancelledOrders); n > MaxCancelledOrders {
+		t.CancelledOrders = t.CancelledOrders[n-MaxCancelledOrders:]
+	}
+	return true
+}
 
 // CreatedEvent is the ticket:created event that announces t.
 func (t Ticket) CreatedEvent() events.TicketCreated {

@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,5 +109,67 @@ func TestUpdateNotFound(t *testing.T) {
 	_, err := ticket.Update(context.Background(), &tickettest.Store{}, bson.NewObjectID(), ticket.Edit("u1", "x", 1))
 	if !errors.Is(err, ticket.ErrNotFound) {
 		t.Fatalf("Update error = %v, want %v", err, ticket.ErrNotFound)
+	}
+}
+
+func TestCancelRemembersABoundedNumberOfOrders(t *testing.T) {
+	t.Parallel()
+	var tk ticket.Ticket
+	for i := range ticket.MaxCancelledOrders + 5 {
+		if !tk.Cancel(fmt.Sprint("o", i)) {
+			t.Fatalf("Cancel(o%d) = false on its first cancellation", i)
+		}
+	}
+	if got := len(tk.CancelledOrders); got != ticket.MaxCancelledOrders {
+		t.Fatalf("remembers %d orders, want %d", got, ticket.MaxCancelledOrders)
+	}
+	if tk.Cancelled("o4") || !tk.Cancelled("o5") || !tk.Cancelled(fmt.Sprint("o", ticket.MaxCancelledOrders+4)) {
+		t.Errorf("kept %v…, want the newest %d", tk.CancelledOrders[:3], ticket.MaxCancelledOrders)
+	}
+	if tk.Cancel("o104") {
+		t.Error("a second Cancel of the same order changed the ticket")
+	}
+}
+
+func TestReserveAndCancel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		stored      ticket.Ticket
+		op          string // reserve or cancel o1
+		wantChanged bool
+		wantErr     error
+		wantOrderID string
+	}{
+		{name: "reserve a free ticket", op: "reserve", wantChanged: true, wantOrderID: "o1"},
+		{name: "reserve again", stored: ticket.Ticket{OrderID: "o1"}, op: "reserve", wantOrderID: "o1"},
+		{name: "reserve for a cancelled order", stored: ticket.Ticket{CancelledOrders: []string{"o1"}}, op: "reserve"},
+		{name: "reserve a ticket another order holds", stored: ticket.Ticket{OrderID: "o2"}, op: "reserve", wantErr: ticket.ErrReserved, wantOrderID: "o2"},
+		{name: "cancel the holder", stored: ticket.Ticket{OrderID: "o1"}, op: "cancel", wantChanged: true},
+		{name: "cancel before reserve", op: "cancel", wantChanged: true},
+		{name: "cancel while another holds", stored: ticket.Ticket{OrderID: "o2"}, op: "cancel", wantChanged: true, wantOrderID: "o2"},
+		{name: "cancel again", stored: ticket.Ticket{CancelledOrders: []string{"o1"}}, op: "cancel"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := tt.stored
+			var changed bool
+			var err error
+			if tt.op == "reserve" {
+				changed, err = got.Reserve("o1")
+			} else {
+				changed = got.Cancel("o1")
+			}
+			if changed != tt.wantChanged || !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s = %v, %v; want %v, %v", tt.op, changed, err, tt.wantChanged, tt.wantErr)
+			}
+			if got.OrderID != tt.wantOrderID {
+				t.Errorf("orderId = %q, want %q", got.OrderID, tt.wantOrderID)
+			}
+			if tt.op == "cancel" && !got.Cancelled("o1") {
+				t.Errorf("o1 not remembered as cancelled: %v", got.CancelledOrders)
+			}
+		})
 	}
 }
