@@ -10,16 +10,11 @@ import (
 	"net"
 	"time"
 
-	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/mongodb"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/tickets/internal/config"
-	"github.com/gittix/ticketing/tickets/internal/httpapi"
 	"github.com/gittix/ticketing/tickets/internal/listener"
-	"github.com/gittix/ticketing/tickets/internal/mongostore"
-	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
 // Run runs the service until ctx is done, then shuts down gracefully: HTTP
@@ -55,31 +50,27 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		}
 	}()
 
-	coll := db.Collection("tickets")
-	relay := outbox.NewRelay(coll, conn, log, 0)
+	parts := NewParts(db, conn, log, Options{JWTKey: cfg.JWTKey, Checks: map[string]web.Check{
+		"mongodb": mongodb.Ping(db),
+		"nats":    conn.Ping,
+	}})
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	relayDone := make(chan struct{})
 	go func() {
 		defer close(relayDone)
-		relay.Run(relayCtx)
+		parts.RunRelay(relayCtx)
 	}()
 	defer func() { stopRelay(); <-relayDone }() // before NATS closes
 
-	store := mongostore.New(coll, relay)
 	lc := bus.ListenerConfig{QueueGroup: listener.QueueGroup}
-	if err := bus.Listen(conn, lc, log, listener.OrderCreated(store, log)); err != nil {
+	if err := bus.Listen(conn, lc, log, parts.OrderCreated); err != nil {
 		return err
 	}
-	if err := bus.Listen(conn, lc, log, listener.OrderCancelled(store, log)); err != nil {
+	if err := bus.Listen(conn, lc, log, parts.OrderCancelled); err != nil {
 		return err
 	}
 
-	// Concurrent GET /api/tickets share list queries (the hot path; see README).
-	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: []byte(cfg.JWTKey)}, log, map[string]web.Check{
-		"mongodb": mongodb.Ping(db),
-		"nats":    conn.Ping,
-	})
-	srv := web.NewServer(net.JoinHostPort(cfg.Host, cfg.Port), api.Routes())
+	srv := web.NewServer(net.JoinHostPort(cfg.Host, cfg.Port), parts.API)
 
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
