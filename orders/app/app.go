@@ -11,15 +11,11 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/orders/internal/config"
-	"github.com/gittix/ticketing/orders/internal/httpapi"
 	"github.com/gittix/ticketing/orders/internal/listener"
-	"github.com/gittix/ticketing/orders/internal/mongostore"
-	"github.com/gittix/ticketing/orders/internal/order"
 )
 
 // Run runs the orders service until ctx is done (then it shuts down
@@ -43,12 +39,13 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	defer conn.Close()
 
-	orders, err := mongostore.NewOrders(ctx, db, conn, log)
+	parts, err := NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, Window: cfg.ExpirationWindow, Checks: map[string]web.Check{
+		"mongodb": mongodb.Ping(db),
+		"nats":    conn.Ping,
+	}})
 	if err != nil {
 		return err
 	}
-	tickets := mongostore.NewTickets(db)
-	svc := &order.Service{Orders: orders, Tickets: tickets, Window: cfg.ExpirationWindow}
 
 	// On return: stop the relay and the HTTP server, wait for both (the
 	// HTTP drain), then the deferred closes above run: listeners and NATS,
@@ -57,23 +54,19 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	defer wg.Wait()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	wg.Go(func() { orders.RunRelay(runCtx) })
+	wg.Go(func() { parts.RunRelay(runCtx) })
 
 	lc := bus.ListenerConfig{QueueGroup: listener.QueueGroup}
 	if err := errors.Join(
-		bus.Listen(conn, lc, log, listener.TicketCreated(tickets, log)),
-		bus.Listen(conn, lc, log, listener.TicketUpdated(tickets, log)),
-		bus.Listen(conn, lc, log, listener.ExpirationComplete(svc, log)),
-		bus.Listen(conn, lc, log, listener.PaymentCreated(svc, log)),
+		bus.Listen(conn, lc, log, parts.TicketCreated),
+		bus.Listen(conn, lc, log, parts.TicketUpdated),
+		bus.Listen(conn, lc, log, parts.ExpirationComplete),
+		bus.Listen(conn, lc, log, parts.PaymentCreated),
 	); err != nil {
 		return err
 	}
 
-	api := httpapi.New(svc, log, auth.Verifier{Key: cfg.JWTKey}, map[string]web.Check{
-		"mongodb": mongodb.Ping(db),
-		"nats":    conn.Ping,
-	})
-	srv := web.NewServer(cfg.Addr(), api.Routes())
+	srv := web.NewServer(cfg.Addr(), parts.API)
 	served := make(chan error, 1)
 	wg.Go(func() { served <- web.Serve(runCtx, srv, cfg.ShutdownTimeout) })
 	log.Info("listening", "addr", cfg.Addr())
