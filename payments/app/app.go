@@ -9,17 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/payments/internal/config"
-	"github.com/gittix/ticketing/payments/internal/httpapi"
-	"github.com/gittix/ticketing/payments/internal/listener"
-	"github.com/gittix/ticketing/payments/internal/mongostore"
-	"github.com/gittix/ticketing/payments/internal/payment"
-	"github.com/gittix/ticketing/payments/internal/stripecharge"
 )
 
 // Run runs the service until ctx is done (then shuts down gracefully) or
@@ -35,11 +29,6 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 	defer client.Disconnect(context.Background())
-	orders := mongostore.NewOrders(db)
-	payments, err := mongostore.NewPayments(ctx, db)
-	if err != nil {
-		return err
-	}
 
 	conn, err := bus.Connect(ctx, bus.Config{URL: cfg.NATSURL, ClusterID: cfg.NATSClusterID, ClientID: cfg.NATSClientID}, log)
 	if err != nil {
@@ -47,36 +36,36 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	defer conn.Close() // stops the listeners (in-flight events finish), then NATS
 
-	relay := payments.NewRelay(conn, log)
+	parts, err := NewParts(ctx, db, conn, log, Options{
+		JWTKey:        cfg.JWTKey,
+		StripeKey:     cfg.StripeKey,
+		StripeAPIBase: cfg.StripeAPIBase,
+		Checks: map[string]web.Check{
+			"mongodb": mongodb.Ping(db),
+			"nats":    conn.Ping,
+		},
+	})
+	if err != nil {
+		return err
+	}
+
 	relayCtx, stopRelay := context.WithCancel(context.Background())
 	relayDone := make(chan struct{})
-	go func() { relay.Run(relayCtx); close(relayDone) }()
+	go func() { parts.RunRelay(relayCtx); close(relayDone) }()
 	defer func() { stopRelay(); <-relayDone }() // before the connection closes
 
 	lc := bus.ListenerConfig{QueueGroup: "payments-service"}
-	if err := bus.Listen(conn, lc, log, listener.OrderCreated(orders, log)); err != nil {
+	if err := bus.Listen(conn, lc, log, parts.OrderCreated); err != nil {
 		return err
 	}
-	if err := bus.Listen(conn, lc, log, listener.OrderCancelled(orders, log)); err != nil {
+	if err := bus.Listen(conn, lc, log, parts.OrderCancelled); err != nil {
 		return err
 	}
-
-	svc := &payment.Service{
-		Orders:   orders,
-		Payments: payments,
-		Charger:  stripecharge.New(cfg.StripeKey, cfg.StripeAPIBase, log),
-		Notify:   relay.Notify,
-		Log:      log,
-	}
-	api := httpapi.New(svc, log, auth.Verifier{Key: cfg.JWTKey}, map[string]web.Check{
-		"mongodb": mongodb.Ping(db),
-		"nats":    conn.Ping,
-	})
 
 	sctx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- web.Serve(sctx, web.NewServer(cfg.Addr(), api.Routes()), cfg.ShutdownTimeout) }()
+	go func() { served <- web.Serve(sctx, web.NewServer(cfg.Addr(), parts.API), cfg.ShutdownTimeout) }()
 	log.Info("payments service started", "addr", cfg.Addr())
 
 	var lost error
