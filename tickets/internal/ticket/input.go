@@ -22,6 +22,11 @@ func (c Cents) Dollars() float64 { return float64(c) / 100 }
 const (
 	MaxPrice    Cents = 1_000_000_00 // one million dollars
 	MaxTitleLen       = 200          // characters (runes), after trimming
+	// MaxPriceLen bounds a price's text, after trimming. Any real price is
+	// far shorter; a longer one (up to the 1 MiB body limit) would cost
+	// seconds of exact arithmetic, and past 800 digits strconv.ParseFloat's
+	// first look can be wrong (golang/go#42436).
+	MaxPriceLen = 64
 )
 
 // Input errors.
@@ -52,10 +57,11 @@ var decimal = regexp.MustCompile(`^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?
 // ParsePrice parses a decimal amount of dollars (surrounding spaces
 // allowed), rounds it to cents half away from zero, and checks that the
 // result is above 0 (ErrPriceInvalid) and at most MaxPrice (ErrPriceTooHigh).
-// The rounding is exact: "1.005" is 101 cents.
+// The rounding is exact: "1.005" is 101 cents. Text longer than MaxPriceLen
+// is ErrPriceInvalid.
 func ParsePrice(s string) (Cents, error) {
 	s = strings.TrimSpace(s)
-	if !decimal.MatchString(s) {
+	if len(s) > MaxPriceLen || !decimal.MatchString(s) {
 		return 0, ErrPriceInvalid
 	}
 	// A float look first rejects out-of-range values cheaply, before any

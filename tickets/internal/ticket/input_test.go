@@ -55,9 +55,22 @@ func TestParsePrice(t *testing.T) {
 		{in: "1e7", wantErr: ticket.ErrPriceTooHigh},
 		{in: "1e400", wantErr: ticket.ErrPriceTooHigh},
 		{in: "1e999999999", wantErr: ticket.ErrPriceTooHigh},
+		{in: "0.30000000000000004", want: 30}, // a float printed in full
+		{in: "5." + strings.Repeat("0", ticket.MaxPriceLen-2), want: 500},
+		{in: " 5." + strings.Repeat("0", ticket.MaxPriceLen-2) + " ", want: 500},
+		// Longer than MaxPriceLen: refused before any arithmetic. A
+		// megabyte of digits cost 1.5 s of big.Rat work per request, and
+		// strconv.ParseFloat misreads over 800 digits (golang/go#42436).
+		{in: "5." + strings.Repeat("0", ticket.MaxPriceLen-1), wantErr: ticket.ErrPriceInvalid},
+		{in: "1." + strings.Repeat("7", 1<<20), wantErr: ticket.ErrPriceInvalid},
+		{in: "1" + strings.Repeat("0", 1000) + "e-1000", wantErr: ticket.ErrPriceInvalid},
 	}
 	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
+		name := tt.in
+		if len(name) > 80 {
+			name = name[:80] + "…"
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			got, err := ticket.ParsePrice(tt.in)
 			if !errors.Is(err, tt.wantErr) {
