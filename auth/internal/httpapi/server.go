@@ -65,12 +65,6 @@ func (s *Server) Routes() http.Handler {
 	return r
 }
 
-// credentials is the body of sign-up and sign-in.
-type credentials struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
 // userJSON is a user as the API shows it: never the password or its hash.
 type userJSON struct {
 	ID    string `json:"id"`

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/web"
 )
 
@@ -11,21 +10,10 @@ import (
 // user and a session cookie, or 400 "Invalid credentials" for an unknown
 // email and a wrong password alike.
 func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
-	var req credentials
-	if err := web.Decode(r, &req); err != nil {
+	req, err := decodeSignIn(r)
+	if err != nil {
 		return err
 	}
-	var errs []web.FieldError
-	if !user.ValidEmail(req.Email) {
-		errs = append(errs, web.FieldError{Field: "email", Message: "Email must be valid"})
-	}
-	if user.NormalizePassword(req.Password) == "" {
-		errs = append(errs, web.FieldError{Field: "password", Message: "You must supply a password"})
-	}
-	if err := web.Validation(errs...); err != nil {
-		return err
-	}
-
 	u, err := s.users.SignIn(r.Context(), req.Email, req.Password)
 	if err != nil {
 		return toHTTP(err)

@@ -3,28 +3,16 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/web"
 )
 
 // signup handles POST /api/users/signup {email, password}: 201 with the
 // new user and a session cookie.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	var req credentials
-	if err := web.Decode(r, &req); err != nil {
+	req, err := decodeSignUp(r)
+	if err != nil {
 		return err
 	}
-	var errs []web.FieldError
-	if !user.ValidEmail(req.Email) {
-		errs = append(errs, web.FieldError{Field: "email", Message: "Email must be valid"})
-	}
-	if !user.ValidPassword(user.NormalizePassword(req.Password)) {
-		errs = append(errs, web.FieldError{Field: "password", Message: "Password must be between 4 and 20 characters"})
-	}
-	if err := web.Validation(errs...); err != nil {
-		return err
-	}
-
 	u, err := s.users.SignUp(r.Context(), req.Email, req.Password)
 	if err != nil {
 		return toHTTP(err)
