@@ -11,11 +11,7 @@ import (
 // create serves POST /api/tickets: 201 with the new ticket at version 0.
 // The store records ticket:created with it.
 func (a *API) create(w http.ResponseWriter, r *http.Request) error {
-	var req ticketRequest
-	if err := web.Decode(r, &req); err != nil {
-		return err
-	}
-	title, price, err := req.validate()
+	title, price, err := decodeTicket(r)
 	if err != nil {
 		return err
 	}

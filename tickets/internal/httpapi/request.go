@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/tickets/internal/ticket"
@@ -25,6 +26,16 @@ const (
 	msgPriceInvalid  = "Price must be greater than 0"
 	msgPriceTooHigh  = "Price must be at most 1000000"
 )
+
+// decodeTicket reads the body of POST and PUT: the trimmed title and the
+// price in cents, or a 4xx in the error shape.
+func decodeTicket(r *http.Request) (string, ticket.Cents, error) {
+	var req ticketRequest
+	if err := web.Decode(r, &req); err != nil {
+		return "", 0, err
+	}
+	return req.validate()
+}
 
 // validate returns the trimmed title and the price in cents, or a 400 with
 // one entry per failing field.

@@ -17,11 +17,7 @@ func (a *API) update(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req ticketRequest
-	if err := web.Decode(r, &req); err != nil {
-		return err
-	}
-	title, price, err := req.validate()
+	title, price, err := decodeTicket(r)
 	if err != nil {
 		return err
 	}
