@@ -41,16 +41,20 @@ var _ order.Store = (*Orders)(nil)
 // the orders' events on pub once RunRelay runs.
 func NewOrders(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *slog.Logger) (*Orders, error) {
 	coll := db.Collection("orders")
-	_, err := coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
+	// One index per command: FerretDB v1 panics (and drops the connection)
+	// on a createIndexes of two or more indexes that all exist already, so
+	// a CreateMany fails every restart of the service.
+	for _, idx := range []mongo.IndexModel{
 		{
 			// Sparse, not partial: FerretDB has no partial indexes.
 			Keys:    bson.D{{Key: "activeTicket", Value: 1}},
 			Options: options.Index().SetName("activeTicket_unique").SetUnique(true).SetSparse(true),
 		},
 		{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: 1}}},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create order indexes: %w", err)
+	} {
+		if _, err := coll.Indexes().CreateOne(ctx, idx); err != nil {
+			return nil, fmt.Errorf("create order indexes: %w", err)
+		}
 	}
 	return &Orders{coll: coll, relay: outbox.NewRelay(coll, pub, log, 0)}, nil
 }

@@ -149,3 +149,16 @@ func TestTickets(t *testing.T) {
 		t.Errorf("Get unknown: err = %v, want %v", err, ticket.ErrNotFound)
 	}
 }
+
+// TestNewOrdersAgain opens the store twice on one database, as a restarted
+// service does: creating indexes that exist already must succeed.
+func TestNewOrdersAgain(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for i := range 2 {
+		if _, err := mongostore.NewOrders(context.Background(), db, &bustest.Publisher{}, log); err != nil {
+			t.Fatalf("NewOrders, start %d: %v", i+1, err)
+		}
+	}
+}
