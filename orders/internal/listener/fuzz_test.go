@@ -1,0 +1,221 @@
+package listener_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/orders/internal/listener"
+	"github.com/gittix/ticketing/orders/internal/order"
+	"github.com/gittix/ticketing/orders/internal/ticket"
+)
+
+// The event decoders under fuzzing: any message data, run through
+// bus.Dispatch as a delivery is, either applies the event as SPEC §8 says
+// or changes nothing; never a panic. The stores are in memory.
+
+var fuzzLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+const fuzzTicketHex, fuzzOrderHex = "0123456789abcdef01234567", "89abcdef0123456789abcdef"
+
+var (
+	fuzzTicketID, _ = bson.ObjectIDFromHex(fuzzTicketHex)
+	fuzzOrderID, _  = bson.ObjectIDFromHex(fuzzOrderHex)
+)
+
+type memTickets struct {
+	mu sync.Mutex
+	m  map[bson.ObjectID]ticket.Ticket
+}
+
+func (s *memTickets) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[id]
+	if !ok {
+		return ticket.Ticket{}, ticket.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s *memTickets) Create(_ context.Context, t ticket.Ticket) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.m[t.ID]; ok {
+		return ticket.ErrExists
+	}
+	s.m[t.ID] = t
+	return nil
+}
+
+func (s *memTickets) Update(_ context.Context, t ticket.Ticket) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.m[t.ID]; !ok || cur.Version != t.Version-1 {
+		return ticket.ErrVersion
+	}
+	s.m[t.ID] = t
+	return nil
+}
+
+type memOrders struct {
+	mu     sync.Mutex
+	m      map[bson.ObjectID]order.Order
+	events []events.Event
+}
+
+func (s *memOrders) Create(_ context.Context, o order.Order, evs ...events.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[o.ID] = o
+	s.events = append(s.events, evs...)
+	return nil
+}
+
+func (s *memOrders) Get(_ context.Context, id bson.ObjectID) (order.Order, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.m[id]
+	if !ok {
+		return order.Order{}, order.ErrNotFound
+	}
+	return o, nil
+}
+
+func (s *memOrders) ListByUser(context.Context, string) ([]order.Order, error) { return nil, nil }
+
+func (s *memOrders) Update(_ context.Context, prev, next order.Order, evs ...events.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur := s.m[prev.ID]; cur.Version != prev.Version || cur.Status != prev.Status {
+		return order.ErrConflict
+	}
+	s.m[prev.ID] = next
+	s.events = append(s.events, evs...)
+	return nil
+}
+
+// replica returns a ticket store holding the fuzz ticket at version 3, or
+// empty.
+func replica(present bool) *memTickets {
+	s := &memTickets{m: map[bson.ObjectID]ticket.Ticket{}}
+	if present {
+		s.m[fuzzTicketID] = ticket.Ticket{ID: fuzzTicketID, Title: "a", Price: 10, Version: 3}
+	}
+	return s
+}
+
+func ticketSeeds(f *testing.F) {
+	for _, data := range []string{
+		`{"id":"` + fuzzTicketHex + `","version":0,"title":"t","price":1.5,"userId":"u"}`,
+		`{"id":"` + fuzzTicketHex + `","version":4,"title":"t","price":1.5,"userId":"u","orderId":"o"}`,
+		`{"id":"` + fuzzTicketHex + `","version":3,"title":"t","price":2}`,
+		`{"id":"` + fuzzTicketHex + `","version":9223372036854775807,"title":"t","price":2}`,
+		`{"id":"` + fuzzTicketHex + `","version":-1,"title":"t","price":-2}`,
+		`{"id":"` + fuzzTicketHex + `","version":1.5}`,
+		`{"id":"` + fuzzTicketHex + `","price":1e400}`,
+		`{"id":"nope","version":0}`, `{"id":5}`, `[]`, `null`, ``, `{`,
+	} {
+		f.Add([]byte(data), false)
+		f.Add([]byte(data), true)
+	}
+}
+
+func FuzzTicketCreated(f *testing.F) {
+	ticketSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte, present bool) {
+		s := replica(present)
+		before, _ := s.Get(context.Background(), fuzzTicketID)
+		bus.Dispatch(context.Background(), fuzzLog, listener.TicketCreated(s, fuzzLog), data, 1, false, time.Second)
+		var e events.TicketCreated
+		decoded := json.Unmarshal(data, &e) == nil
+		after, err := s.Get(context.Background(), fuzzTicketID)
+		switch {
+		case present && after != before:
+			t.Fatalf("existing replica %+v became %+v", before, after)
+		case !present && err == nil && (!decoded || strings.ToLower(e.ID) != fuzzTicketHex ||
+			after != (ticket.Ticket{ID: fuzzTicketID, Title: e.Title, Price: e.Price, Version: e.Version})):
+			t.Fatalf("replica %+v created from %s", after, data)
+		}
+	})
+}
+
+func FuzzTicketUpdated(f *testing.F) {
+	ticketSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte, present bool) {
+		s := replica(present)
+		before, _ := s.Get(context.Background(), fuzzTicketID)
+		bus.Dispatch(context.Background(), fuzzLog, listener.TicketUpdated(s, fuzzLog), data, 1, false, time.Second)
+		var e events.TicketUpdated
+		_ = json.Unmarshal(data, &e)
+		after, _ := s.Get(context.Background(), fuzzTicketID)
+		if after != before && (after.Version != before.Version+1 || after.Version != e.Version || after.Title != e.Title || after.Price != e.Price) {
+			t.Fatalf("replica %+v became %+v on %s", before, after, data)
+		}
+	})
+}
+
+var statuses = []events.OrderStatus{events.StatusCreated, events.StatusAwaitingPayment, events.StatusComplete, events.StatusCancelled}
+
+// orders returns a service whose store holds the fuzz order at version 2
+// in one of the four statuses.
+func orders(status uint8) (*order.Service, *memOrders, order.Order) {
+	o := order.Order{ID: fuzzOrderID, UserID: "u", Status: statuses[int(status)%len(statuses)], Version: 2,
+		ExpiresAt: time.Now(), Ticket: ticket.Ticket{ID: fuzzTicketID, Title: "a", Price: 10}}
+	s := &memOrders{m: map[bson.ObjectID]order.Order{o.ID: o}}
+	return &order.Service{Orders: s, Tickets: replica(true), Window: time.Minute}, s, o
+}
+
+func orderSeeds(f *testing.F, data ...string) {
+	for _, d := range append(data, `{"orderId":"nope"}`, `{"orderId":5}`, `{"orderId":"`+bson.NewObjectID().Hex()+`"}`, `[]`, `null`, ``, `{`) {
+		for status := range uint8(len(statuses)) {
+			f.Add([]byte(d), status)
+		}
+	}
+}
+
+func FuzzExpirationComplete(f *testing.F) {
+	orderSeeds(f, `{"orderId":"`+fuzzOrderHex+`"}`)
+	f.Fuzz(func(t *testing.T, data []byte, status uint8) {
+		svc, s, before := orders(status)
+		bus.Dispatch(context.Background(), fuzzLog, listener.ExpirationComplete(svc, fuzzLog), data, 1, false, time.Second)
+		after, _ := s.Get(context.Background(), fuzzOrderID)
+		if after == before {
+			if len(s.events) != 0 {
+				t.Fatalf("events %v without a change", s.events)
+			}
+			return
+		}
+		want := before
+		want.Status, want.Version = events.StatusCancelled, before.Version+1
+		if !before.Status.Reserves() || before.Status == events.StatusComplete || after != want || len(s.events) != 1 {
+			t.Fatalf("order %+v became %+v with events %v on %s", before, after, s.events, data)
+		}
+	})
+}
+
+func FuzzPaymentCreated(f *testing.F) {
+	orderSeeds(f, `{"id":"p1","orderId":"`+fuzzOrderHex+`","stripeId":"ch_1"}`)
+	f.Fuzz(func(t *testing.T, data []byte, status uint8) {
+		svc, s, before := orders(status)
+		bus.Dispatch(context.Background(), fuzzLog, listener.PaymentCreated(svc, fuzzLog), data, 1, false, time.Second)
+		after, _ := s.Get(context.Background(), fuzzOrderID)
+		if after == before {
+			return
+		}
+		want := before
+		want.Status, want.Version = events.StatusComplete, before.Version+1
+		if before.Status == events.StatusCancelled || before.Status == events.StatusComplete || after != want {
+			t.Fatalf("order %+v became %+v on %s", before, after, data)
+		}
+	})
+}
