@@ -20,11 +20,12 @@ type createResponse struct {
 	ID string `json:"id"`
 }
 
-// create handles POST /api/payments {token, orderId}: it charges the order.
-func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
+// decodeCreate reads the body of POST /api/payments: the card token and
+// the order id, or a 4xx.
+func decodeCreate(r *http.Request) (string, bson.ObjectID, error) {
 	var req createRequest
 	if err := web.Decode(r, &req); err != nil {
-		return err
+		return "", bson.ObjectID{}, err
 	}
 	var errs []web.FieldError
 	token, _ := req.Token.(string)
@@ -37,6 +38,15 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
 		errs = append(errs, web.FieldError{Field: "orderId", Message: "OrderId must be provided"})
 	}
 	if err := web.Validation(errs...); err != nil {
+		return "", bson.ObjectID{}, err
+	}
+	return token, orderID, nil
+}
+
+// create handles POST /api/payments {token, orderId}: it charges the order.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) error {
+	token, orderID, err := decodeCreate(r)
+	if err != nil {
 		return err
 	}
 	u, _ := auth.UserFrom(r.Context()) // RequireAuth guarantees a user
