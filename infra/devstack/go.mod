@@ -26,7 +26,6 @@ require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/fatih/color v1.16.0 // indirect
-	github.com/gittix/ticketing/common v0.0.0 // indirect
 	github.com/go-chi/chi/v5 v5.5.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
@@ -118,6 +117,7 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gittix/ticketing/auth v0.0.0
 	github.com/gittix/ticketing/client v0.0.0
+	github.com/gittix/ticketing/common v0.0.0
 	github.com/gittix/ticketing/expiration v0.0.0
 	github.com/gittix/ticketing/orders v0.0.0
 	github.com/gittix/ticketing/payments v0.0.0
