@@ -1,0 +1,62 @@
+package listener_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/expiration/internal/listener"
+)
+
+// recordingEnqueuer keeps the task it was given.
+type recordingEnqueuer struct{ task *asynq.Task }
+
+func (r *recordingEnqueuer) EnqueueContext(_ context.Context, task *asynq.Task, _ ...asynq.Option) (*asynq.TaskInfo, error) {
+	r.task = task
+	return nil, nil
+}
+
+// FuzzOrderCreated: any message data, run through bus.Dispatch as a
+// delivery is, schedules exactly the order and instant the event names, or
+// nothing; never a panic.
+func FuzzOrderCreated(f *testing.F) {
+	for _, data := range []string{
+		`{"id":"o1","version":0,"status":"created","userId":"u","expiresAt":"2030-01-01T00:00:00Z","ticket":{"id":"t","price":1}}`,
+		`{"id":"o1","expiresAt":"0001-01-01T00:00:00Z"}`,
+		`{"id":"o1","expiresAt":"9999-12-31T23:59:59.999999999+14:00"}`,
+		`{"id":"o1","expiresAt":"2030-01-01T00:00:00-23:59"}`,
+		`{"id":"o1","expiresAt":"tomorrow"}`,
+		`{"id":"o1","expiresAt":1893456000}`,
+		`{"id":"","expiresAt":"2030-01-01T00:00:00Z"}`,
+		`{"id":"` + string(make([]byte, 300)) + `","expiresAt":"2030-01-01T00:00:00Z"}`,
+		`{"expiresAt":null}`, `[]`, `null`, ``, `{`,
+	} {
+		f.Add([]byte(data))
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		enq := &recordingEnqueuer{}
+		bus.Dispatch(context.Background(), log, listener.OrderCreated(enq, log), data, 1, false, time.Second)
+		if enq.task == nil {
+			return
+		}
+		var e events.OrderCreated
+		if err := json.Unmarshal(data, &e); err != nil || e.ID == "" || e.ExpiresAt.IsZero() {
+			t.Fatalf("scheduled a job for %s", data)
+		}
+		var job struct {
+			OrderID   string    `json:"orderId"`
+			ExpiresAt time.Time `json:"expiresAt"`
+		}
+		if err := json.Unmarshal(enq.task.Payload(), &job); err != nil || job.OrderID != e.ID || !job.ExpiresAt.Equal(e.ExpiresAt) {
+			t.Fatalf("job %s for event %s", enq.task.Payload(), data)
+		}
+	})
+}
