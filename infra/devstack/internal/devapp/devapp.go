@@ -66,8 +66,11 @@ var defaults = map[string]string{
 }
 
 // Run starts everything, calls ready with the gateway's URL once every part
-// answers, and runs until ctx is done or a part fails; then it stops
-// everything and returns the first failure.
+// answers, and runs until ctx is done; then it stops everything. A part that
+// fails while the app starts stops the app, and Run returns that failure.
+// Once the app is up, a part that exits is restarted after a backoff, as
+// Kubernetes restarts a crashed container (a service exits when it has lost
+// NATS Streaming for good).
 func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url string)) error {
 	cfg.Addr = cmp.Or(cfg.Addr, "127.0.0.1:8080")
 	getenv := cfg.Getenv
@@ -94,6 +97,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 	var wg sync.WaitGroup
 	defer wg.Wait() // after cancel: every part has shut down before the stack stops
 
+	up := make(chan struct{}) // closed once every part has answered
 	targets := make(map[string]*url.URL, len(parts))
 	for _, p := range parts {
 		port, err := freePort()
@@ -120,12 +124,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 			return cmp.Or(getenv(k), defaults[k])
 		}
 		plog := log.With("part", p.name)
+		run := func(ctx context.Context) error { return p.run(ctx, plog, penv) }
 		wg.Go(func() {
-			if err := p.run(ctx, plog, penv); err != nil {
-				cancel(fmt.Errorf("%s: %w", p.name, err))
-			} else if ctx.Err() == nil {
-				cancel(fmt.Errorf("%s stopped", p.name))
-			}
+			supervise(ctx, run, up, func(err error) { cancel(fmt.Errorf("%s: %w", p.name, err)) }, plog, defaultBackoff)
 		})
 		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + env["PORT"]}
 	}
@@ -142,6 +143,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		defer scancel()
 		srv.Shutdown(sctx)
 	}()
+	close(up)
 	if ready != nil {
 		ready(gatewayURL)
 	}
@@ -150,6 +152,55 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		return err
 	}
 	return nil
+}
+
+// backoff is how long a part that exited waits before it is started again:
+// first, doubled after every run that failed within healthy of its start,
+// up to max, and back to first after a run that lasted longer.
+type backoff struct {
+	first, max, healthy time.Duration
+}
+
+var defaultBackoff = backoff{first: time.Second, max: 30 * time.Second, healthy: time.Minute}
+
+// supervise runs a part until ctx is done. Until up is closed (the app is
+// starting), a part that exits calls fail with the reason: a failure at
+// start-up is most likely a mistake to show at once. After that, the part
+// is restarted after a backoff, and each exit is logged.
+func supervise(ctx context.Context, run func(context.Context) error, up <-chan struct{}, fail func(error), log *slog.Logger, b backoff) {
+	var delay time.Duration
+	for restarts := 0; ; restarts++ {
+		began := time.Now()
+		err := run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = errors.New("stopped")
+		}
+		select {
+		case <-up:
+		default:
+			fail(err)
+			return
+		}
+		delay = b.after(delay, time.Since(began))
+		log.Error("part exited; restarting", "err", err, "after", delay, "restarts", restarts+1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
+
+// after returns the delay before the next start, given the previous delay
+// (0: none yet) and how long the run that just ended lasted.
+func (b backoff) after(prev, ran time.Duration) time.Duration {
+	if prev == 0 || ran >= b.healthy {
+		return b.first
+	}
+	return min(2*prev, b.max)
 }
 
 // Gateway routes each request to its part by gateway.Routes, as the
