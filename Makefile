@@ -9,6 +9,7 @@ help:
 	@echo "make test   vet + race-enabled unit, integration and end-to-end tests of every module"
 	@echo "make lint   gofmt + go vet"
 	@echo "make bench  load benchmarks; writes docs/benchmarks.md"
+	@echo "make fuzz   every fuzz target in turn, FUZZTIME each (default 30s); FUZZ=regexp picks targets"
 
 bin/devstack: FORCE
 	@go build -o bin/devstack ./infra/devstack/cmd/devstack
@@ -21,6 +22,9 @@ deps: bin/devstack
 
 test:
 	@MODULES="$(MODULES)" infra/scripts/test.sh
+
+fuzz:
+	@MODULES="$(MODULES)" infra/scripts/fuzz.sh
 
 lint: fmt vet
 
