@@ -10,6 +10,7 @@ help:
 	@echo "make lint   gofmt + go vet"
 	@echo "make bench  load benchmarks; writes docs/benchmarks.md"
 	@echo "make fuzz   every fuzz target in turn, FUZZTIME each (default 30s); FUZZ=regexp picks targets"
+	@echo "make soak   the long variants (build tag soak) of the load, storm and fault tests, without -race"
 
 bin/devstack: FORCE
 	@go build -o bin/devstack ./infra/devstack/cmd/devstack
@@ -25,6 +26,11 @@ test:
 
 fuzz:
 	@MODULES="$(MODULES)" infra/scripts/fuzz.sh
+
+# The soak-tagged sizes live in infra/devstack; SOAK_MODULES widens the run.
+SOAK_MODULES ?= infra/devstack
+soak:
+	@MODULES="$(SOAK_MODULES)" TEST_TAGS=integration,soak TEST_RACE= TEST_TIMEOUT=90m infra/scripts/test.sh
 
 lint: fmt vet
 

@@ -5,6 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
+# make soak runs the same way with TEST_TAGS=integration,soak, without -race.
+TEST_TAGS=${TEST_TAGS:-integration}
+TEST_RACE=${TEST_RACE--race}
+TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
 
 go build -o bin/devstack ./infra/devstack/cmd/devstack || exit 1
 
@@ -43,7 +47,8 @@ if [ -n "$unformatted" ]; then
 fi
 for m in $MODULES; do
 	echo "=== $m"
-	if ! (cd "$m" && go vet -tags=integration ./... && go test -race -tags=integration -count=1 -timeout 15m ./...); then
+	# shellcheck disable=SC2086 # TEST_RACE is one flag or none
+	if ! (cd "$m" && go vet -tags="$TEST_TAGS" ./... && go test $TEST_RACE -tags="$TEST_TAGS" -count=1 -timeout "$TEST_TIMEOUT" ./...); then
 		failed+=("$m")
 	fi
 done
