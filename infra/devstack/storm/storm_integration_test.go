@@ -28,7 +28,7 @@ func TestStorm(t *testing.T) {
 			t.Fatalf("STORM_SEED=%q: %v", s, err)
 		}
 	}
-	n := 200
+	n := stormTickets
 	if s := os.Getenv("STORM_TICKETS"); s != "" {
 		var err error
 		if n, err = strconv.Atoi(s); err != nil || n < 1 {
