@@ -3,18 +3,23 @@ package ferret
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	_ "modernc.org/sqlite" // already linked by FerretDB; IndexIDPath opens its files
 )
 
 // Server is a running embedded FerretDB.
 type Server struct {
 	fdb    *ferretdb.FerretDB
+	dir    string
 	addr   string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -41,7 +46,7 @@ func Start(dir string, port int, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("ferretdb: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{fdb: fdb, cancel: cancel, done: make(chan struct{})}
+	s := &Server{fdb: fdb, dir: dir, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		_ = fdb.Run(ctx)
@@ -67,6 +72,44 @@ func (s *Server) URI() string { return "mongodb://" + s.addr + "/" }
 func (s *Server) Stop() {
 	s.cancel()
 	<-s.done
+}
+
+// IndexIDPath gives collection coll of database db the index FerretDB
+// means its _id lookups to use, and reports false when there is no such
+// collection (yet).
+//
+// FerretDB v1.24 (SQLite) indexes _id on the expression
+// _ferretdb_sjson->"_id" but filters on _ferretdb_sjson->'$._id'. SQLite
+// uses an expression index only for the very same expression, so every
+// lookup by _id, and every update (which writes WHERE that expression),
+// scans the whole table. This adds an index on the expression the queries
+// use. It is idempotent, and safe while FerretDB runs: the file is in WAL
+// mode and FerretDB waits on a busy database. Dropping the collection
+// drops the index with its table.
+func (s *Server) IndexIDPath(db, coll string) (bool, error) {
+	name := filepath.Join(s.dir, db+".sqlite")
+	if _, err := os.Stat(name); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	u := url.URL{Scheme: "file", Path: name, OmitHost: true, RawQuery: "mode=rw&_pragma=busy_timeout(10000)"}
+	conn, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return false, fmt.Errorf("open %s: %w", name, err)
+	}
+	defer conn.Close()
+	var table string
+	err = conn.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = ?`, coll).Scan(&table)
+	if errors.Is(err, sql.ErrNoRows) || err != nil && strings.Contains(err.Error(), "no such table") {
+		return false, nil // no such collection, or a database FerretDB is still creating
+	}
+	if err != nil {
+		return false, fmt.Errorf("find the table of %s.%s: %w", db, coll, err)
+	}
+	q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, table+"_id_path", table)
+	if _, err := conn.Exec(q); err != nil {
+		return false, fmt.Errorf("index %s.%s by _id: %w", db, coll, err)
+	}
+	return true, nil
 }
 
 // minLevel passes on only records at or above its level.

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -54,20 +55,41 @@ type Front struct {
 	locksMu sync.Mutex
 	locks   map[string]*sync.RWMutex
 
+	// created is called after a write that may have created a collection,
+	// once per collection (see WithCollectionHook).
+	created func(db, coll string) (bool, error)
+	knownMu sync.Mutex
+	known   map[string]bool // db + "." + coll: created returned true
+
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
 	closed bool
 	wg     sync.WaitGroup
 }
 
+// An Option configures a Front.
+type Option func(*Front)
+
+// WithCollectionHook has the front call fn after the first successful
+// command that may create collection coll of database db (insert, update,
+// findAndModify, create, createIndexes), while it still holds that
+// database's write lock, until fn reports true. A dropped collection or
+// database is called for again when it comes back.
+func WithCollectionHook(fn func(db, coll string) (bool, error)) Option {
+	return func(f *Front) { f.created = fn }
+}
+
 // Start listens on addr (e.g. "127.0.0.1:0") and forwards to the MongoDB
 // wire-protocol server at upstream (host:port).
-func Start(addr, upstream string, log *slog.Logger) (*Front, error) {
+func Start(addr, upstream string, log *slog.Logger, opts ...Option) (*Front, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("mongofront listen: %w", err)
 	}
-	f := &Front{ln: ln, upstream: upstream, log: log, conns: make(map[net.Conn]struct{})}
+	f := &Front{ln: ln, upstream: upstream, log: log, conns: make(map[net.Conn]struct{}), known: make(map[string]bool)}
+	for _, o := range opts {
+		o(f)
+	}
 	f.wg.Add(1)
 	go f.accept()
 	return f, nil
@@ -162,11 +184,14 @@ func (f *Front) serve(client net.Conn) error {
 
 func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) error {
 	read := true // OP_QUERY (the legacy handshake) counts as a read
+	var name string
 	if opCode(req) != opQuery {
-		name, err := commandName(req)
+		var err error
+		name, err = commandName(req)
 		read = err == nil && IsRead(name)
 	}
-	lock := f.lockFor(commandDB(req))
+	db := commandDB(req)
+	lock := f.lockFor(db)
 	if read {
 		lock.RLock()
 		defer lock.RUnlock()
@@ -193,8 +218,56 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		// Without exhaustAllowed the server should never stream replies,
 		// but if it does, pass the whole stream on.
 		if msgFlags(reply)&flagMoreToCome == 0 {
-			return nil
+			break
 		}
+	}
+	if !read {
+		f.afterWrite(name, db, req)
+	}
+	return nil
+}
+
+// afterWrite keeps track of the collections that exist, and calls the
+// collection hook for a new one.
+func (f *Front) afterWrite(name, db string, req []byte) {
+	if f.created == nil {
+		return
+	}
+	switch name {
+	case "insert", "update", "findAndModify", "create", "createIndexes":
+	case "drop":
+		f.knownMu.Lock()
+		delete(f.known, db+"."+commandTarget(req))
+		f.knownMu.Unlock()
+		return
+	case "dropDatabase":
+		f.knownMu.Lock()
+		for k := range f.known {
+			if strings.HasPrefix(k, db+".") {
+				delete(f.known, k)
+			}
+		}
+		f.knownMu.Unlock()
+		return
+	default:
+		return
+	}
+	key := db + "." + commandTarget(req)
+	f.knownMu.Lock()
+	known := f.known[key]
+	f.knownMu.Unlock()
+	if known {
+		return
+	}
+	ok, err := f.created(db, commandTarget(req))
+	if err != nil {
+		f.log.Warn("mongofront collection hook", "db", db, "collection", commandTarget(req), "err", err)
+		return
+	}
+	if ok {
+		f.knownMu.Lock()
+		f.known[key] = true
+		f.knownMu.Unlock()
 	}
 }
 

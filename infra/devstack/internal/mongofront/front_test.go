@@ -194,3 +194,65 @@ func TestFront(t *testing.T) {
 		}
 	})
 }
+
+// TestCollectionHook checks that the hook hears of each collection once,
+// and again after it was dropped.
+func TestCollectionHook(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fdb, err := ferret.Start(t.TempDir(), 0, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fdb.Stop)
+	var mu sync.Mutex
+	var calls []string
+	hook := func(db, coll string) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, db+"."+coll)
+		return fdb.IndexIDPath(db, coll)
+	}
+	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log, mongofront.WithCollectionHook(hook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = front.Close() })
+	client, err := mongo.Connect(options.Client().ApplyURI(front.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	ctx := ctxT(t)
+	a, b := client.Database("h").Collection("a"), client.Database("h").Collection("b")
+
+	steps := []struct {
+		name string
+		do   func() error
+		want []string // the calls so far
+	}{
+		{"find creates nothing", func() error { return a.FindOne(ctx, bson.D{}).Err() }, nil},
+		{"first insert", func() error { _, err := a.InsertOne(ctx, bson.D{{Key: "x", Value: 1}}); return err }, []string{"h.a"}},
+		{"second insert", func() error { _, err := a.InsertOne(ctx, bson.D{{Key: "x", Value: 2}}); return err }, []string{"h.a"}},
+		{"update of a missing collection (FerretDB creates it)", func() error {
+			_, err := b.UpdateOne(ctx, bson.D{{Key: "_id", Value: 1}}, bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}})
+			return err
+		}, []string{"h.a", "h.b"}},
+		{"insert into it", func() error { _, err := b.InsertOne(ctx, bson.D{{Key: "x", Value: 1}}); return err }, []string{"h.a", "h.b"}},
+		{"drop", func() error { return a.Drop(ctx) }, []string{"h.a", "h.b"}},
+		{"insert after drop", func() error { _, err := a.InsertOne(ctx, bson.D{{Key: "x", Value: 3}}); return err }, []string{"h.a", "h.b", "h.a"}},
+		{"drop database", func() error { return client.Database("h").Drop(ctx) }, []string{"h.a", "h.b", "h.a"}},
+		{"insert after dropDatabase", func() error { _, err := b.InsertOne(ctx, bson.D{{Key: "x", Value: 4}}); return err }, []string{"h.a", "h.b", "h.a", "h.b"}},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		mu.Lock()
+		got := fmt.Sprint(calls)
+		mu.Unlock()
+		if want := fmt.Sprint(s.want); got != want {
+			t.Fatalf("after %s: hook calls = %s, want %s", s.name, got, want)
+		}
+	}
+}

@@ -91,6 +91,21 @@ func commandDB(msg []byte) string {
 	return db
 }
 
+// commandTarget returns the collection an OP_MSG's command names: the
+// string value of its first element ("" if it is not a string).
+func commandTarget(msg []byte) string {
+	doc, err := body(msg)
+	if err != nil {
+		return ""
+	}
+	elems, err := bson.Raw(doc).Elements()
+	if err != nil || len(elems) == 0 {
+		return ""
+	}
+	coll, _ := elems[0].Value().StringValueOK()
+	return coll
+}
+
 // body returns an OP_MSG's body (kind 0) section: one BSON document.
 func body(msg []byte) ([]byte, error) {
 	if opCode(msg) != opMsg || len(msg) < headerLen+4 {

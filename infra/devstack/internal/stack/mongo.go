@@ -35,7 +35,7 @@ func startMongo(_ context.Context, cfg Config, log *slog.Logger) (part, error) {
 	if err != nil {
 		return part{}, errors.Join(err, removeTemp())
 	}
-	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log)
+	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log, mongofront.WithCollectionHook(fdb.IndexIDPath))
 	if err != nil {
 		fdb.Stop()
 		return part{}, errors.Join(err, removeTemp())
