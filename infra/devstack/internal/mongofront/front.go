@@ -200,6 +200,15 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		defer lock.Unlock()
 	}
 
+	if name == "update" {
+		rw, err := rewriteCAS(req, up, ur)
+		if err != nil {
+			return err
+		}
+		if rw != nil {
+			req = rw
+		}
+	}
 	clearExhaustAllowed(req)
 	if _, err := up.Write(req); err != nil {
 		return fmt.Errorf("write upstream: %w", err)

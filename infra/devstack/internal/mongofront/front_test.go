@@ -195,6 +195,129 @@ func TestFront(t *testing.T) {
 	})
 }
 
+// TestCompareAndSetByID checks the front's own answer to compare-and-set
+// updates (cas.go) against MongoDB's matching rules, on FerretDB: the
+// filter holds or not exactly as the server would decide, and the update
+// is applied exactly when it holds.
+func TestCompareAndSetByID(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := ctxT(t)
+	coll := db.Collection("cas_by_id")
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	oid := bson.NewObjectID()
+	seed := bson.D{
+		{Key: "version", Value: int64(3)}, {Key: "small", Value: int32(7)}, {Key: "price", Value: 9.5},
+		{Key: "status", Value: "created"}, {Key: "paid", Value: false}, {Key: "at", Value: at},
+		{Key: "ref", Value: oid}, {Key: "tags", Value: bson.A{"a", "b"}}, {Key: "sub", Value: bson.D{{Key: "x", Value: 1}}},
+	}
+	tests := []struct {
+		name  string
+		id    any
+		conds bson.D
+		want  int64 // matched
+	}{
+		{"version", nil, bson.D{{Key: "version", Value: int64(3)}}, 1},
+		{"stale version", nil, bson.D{{Key: "version", Value: int64(2)}}, 0},
+		{"int32 against int64", nil, bson.D{{Key: "version", Value: int32(3)}}, 1},
+		{"double against int64", nil, bson.D{{Key: "version", Value: 3.0}}, 1},
+		{"int64 against int32", nil, bson.D{{Key: "small", Value: int64(7)}}, 1},
+		{"int against double", nil, bson.D{{Key: "price", Value: int64(9)}}, 0},
+		{"double", nil, bson.D{{Key: "price", Value: 9.5}}, 1},
+		{"string", nil, bson.D{{Key: "status", Value: "created"}}, 1},
+		{"other string", nil, bson.D{{Key: "status", Value: "cancelled"}}, 0},
+		{"string against number", nil, bson.D{{Key: "version", Value: "3"}}, 0},
+		{"bool", nil, bson.D{{Key: "paid", Value: false}}, 1},
+		{"date", nil, bson.D{{Key: "at", Value: at}}, 1},
+		{"other date", nil, bson.D{{Key: "at", Value: at.Add(time.Millisecond)}}, 0},
+		{"object id", nil, bson.D{{Key: "ref", Value: oid}}, 1},
+		{"missing field", nil, bson.D{{Key: "nope", Value: "x"}}, 0},
+		{"all of several", nil, bson.D{{Key: "version", Value: int64(3)}, {Key: "status", Value: "created"}}, 1},
+		{"one of several fails", nil, bson.D{{Key: "version", Value: int64(3)}, {Key: "status", Value: "complete"}}, 0},
+		{"array element (left to the server)", nil, bson.D{{Key: "tags", Value: "a"}}, 1},
+		{"null (left to the server)", nil, bson.D{{Key: "orderId", Value: nil}}, 1},
+		{"operator (left to the server)", nil, bson.D{{Key: "version", Value: bson.D{{Key: "$gt", Value: 2}}}}, 1},
+		{"dotted (left to the server)", nil, bson.D{{Key: "sub.x", Value: 1}}, 1},
+		{"unknown id", bson.NewObjectID(), bson.D{{Key: "version", Value: int64(3)}}, 0},
+		{"string id", "s", bson.D{{Key: "version", Value: int64(3)}}, 1},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var id any = bson.NewObjectID()
+			if s, ok := tc.id.(string); ok {
+				id = s + fmt.Sprint(i)
+			}
+			if _, err := coll.InsertOne(ctx, append(bson.D{{Key: "_id", Value: id}}, seed...)); err != nil {
+				t.Fatal(err)
+			}
+			if tc.id != nil && tc.id != "s" {
+				id = tc.id
+			}
+			filter := append(bson.D{{Key: "_id", Value: id}}, tc.conds...)
+			for _, via := range []string{"driver", "command"} {
+				mark := fmt.Sprint(via, i)
+				var matched int64
+				update := bson.D{{Key: "$set", Value: bson.D{{Key: "mark", Value: mark}}}}
+				if via == "driver" { // the updates travel as a document sequence
+					res, err := coll.UpdateOne(ctx, filter, update)
+					if err != nil {
+						t.Fatal(err)
+					}
+					matched = res.MatchedCount
+				} else { // inline in the command's body
+					var res struct{ N int64 }
+					err := db.RunCommand(ctx, bson.D{{Key: "update", Value: coll.Name()},
+						{Key: "updates", Value: bson.A{bson.D{{Key: "q", Value: filter}, {Key: "u", Value: update}}}}}).Decode(&res)
+					if err != nil {
+						t.Fatal(err)
+					}
+					matched = res.N
+				}
+				if matched != tc.want {
+					t.Errorf("%s: matched = %d, want %d", via, matched, tc.want)
+				}
+				var got struct{ Mark string }
+				err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&got)
+				if tc.want == 0 {
+					if err == nil && got.Mark == mark {
+						t.Errorf("%s: a failed compare-and-set changed the document", via)
+					}
+				} else if err != nil || got.Mark != mark {
+					t.Errorf("%s: document mark = %q, %v; want %q", via, got.Mark, err, mark)
+				}
+			}
+		})
+	}
+
+	t.Run("one winner per version", func(t *testing.T) {
+		for round := range 5 {
+			id := bson.NewObjectID()
+			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}}); err != nil {
+				t.Fatal(err)
+			}
+			var mu sync.Mutex
+			winners := 0
+			errs := parallel(100, func(i int) error {
+				res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}},
+					bson.D{{Key: "$set", Value: bson.D{{Key: "by", Value: i}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				winners += int(res.ModifiedCount)
+				mu.Unlock()
+				return nil
+			})
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			if winners != 1 {
+				t.Fatalf("round %d: %d winners, want 1", round, winners)
+			}
+		}
+	})
+}
+
 // TestCollectionHook checks that the hook hears of each collection once,
 // and again after it was dropped.
 func TestCollectionHook(t *testing.T) {

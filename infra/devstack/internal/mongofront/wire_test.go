@@ -134,3 +134,42 @@ func TestCommandDB(t *testing.T) {
 		t.Errorf("commandDB without $db = %q, want empty", got)
 	}
 }
+
+func TestCASFilter(t *testing.T) {
+	t.Parallel()
+	id := bson.NewObjectID()
+	q := bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(1)}}
+	u := bson.D{{Key: "$set", Value: bson.D{{Key: "x", Value: 1}}}}
+	tests := []struct {
+		name string
+		stmt bson.D
+		want bool
+	}{
+		{"compare and set", bson.D{{Key: "q", Value: q}, {Key: "u", Value: u}}, true},
+		{"multi false, upsert false", bson.D{{Key: "q", Value: q}, {Key: "u", Value: u}, {Key: "multi", Value: false}, {Key: "upsert", Value: false}}, true},
+		{"string id, several fields", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: "a"}, {Key: "s", Value: "x"}, {Key: "d", Value: 1.5}}}, {Key: "u", Value: u}}, true},
+		{"multi", bson.D{{Key: "q", Value: q}, {Key: "u", Value: u}, {Key: "multi", Value: true}}, false},
+		{"upsert", bson.D{{Key: "q", Value: q}, {Key: "u", Value: u}, {Key: "upsert", Value: true}}, false},
+		{"array filters", bson.D{{Key: "q", Value: q}, {Key: "u", Value: u}, {Key: "arrayFilters", Value: bson.A{}}}, false},
+		{"_id alone", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}}}, {Key: "u", Value: u}}, false},
+		{"no _id", bson.D{{Key: "q", Value: bson.D{{Key: "a", Value: 1}, {Key: "b", Value: 1}}}, {Key: "u", Value: u}}, false},
+		{"numeric _id", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: 1}, {Key: "b", Value: 1}}}, {Key: "u", Value: u}}, false},
+		{"operator", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}, {Key: "v", Value: bson.D{{Key: "$lt", Value: 3}}}}}, {Key: "u", Value: u}}, false},
+		{"dotted", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}, {Key: "a.b", Value: 1}}}, {Key: "u", Value: u}}, false},
+		{"null", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}, {Key: "a", Value: nil}}}, {Key: "u", Value: u}}, false},
+		{"array value", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}, {Key: "a", Value: bson.A{1}}}}, {Key: "u", Value: u}}, false},
+		{"$and", bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: id}, {Key: "$and", Value: bson.A{}}}}, {Key: "u", Value: u}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := bson.Marshal(tc.stmt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, got := casFilter(raw); got != tc.want {
+				t.Errorf("casFilter = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
