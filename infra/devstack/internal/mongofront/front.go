@@ -5,9 +5,13 @@
 // separate write, with no isolation, so two concurrent compare-and-set
 // updates can both win. The front forwards each client connection to its own
 // upstream connection (cursors keep working) and runs every command that may
-// write one at a time, under the write side of a shared RWMutex, for the
-// whole request/reply round trip. Read commands share the read side and run
-// concurrently.
+// write one at a time per database, under that database's lock, for the
+// whole request/reply round trip. Read commands take no lock: each SQLite
+// statement is atomic (WAL mode), so a read sees a document before or after
+// a write, never half of it, and a read sent after a write's reply sees
+// the write. A lock on reads would make every write wait for the read in
+// flight: a 1,000-document list query (~50 ms) would hold up the writes of
+// its database.
 package mongofront
 
 import (
@@ -48,12 +52,11 @@ type Front struct {
 	upstream string
 	log      *slog.Logger
 
-	// locks holds one lock per database: read commands take it shared,
-	// all others exclusively. FerretDB's lack of isolation is between
-	// commands on the same documents, so databases need not wait for
-	// each other.
+	// locks holds one lock per database, taken by every command but the
+	// reads. FerretDB's lack of isolation is between commands on the same
+	// documents, so databases need not wait for each other.
 	locksMu sync.Mutex
-	locks   map[string]*sync.RWMutex
+	locks   map[string]*sync.Mutex
 
 	// created is called after a write that may have created a collection,
 	// once per collection (see WithCollectionHook).
@@ -191,11 +194,8 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		read = err == nil && IsRead(name)
 	}
 	db := commandDB(req)
-	lock := f.lockFor(db)
-	if read {
-		lock.RLock()
-		defer lock.RUnlock()
-	} else {
+	if !read {
+		lock := f.lockFor(db)
 		lock.Lock()
 		defer lock.Unlock()
 	}
@@ -281,15 +281,15 @@ func (f *Front) afterWrite(name, db string, req []byte) {
 }
 
 // lockFor returns the lock of database db.
-func (f *Front) lockFor(db string) *sync.RWMutex {
+func (f *Front) lockFor(db string) *sync.Mutex {
 	f.locksMu.Lock()
 	defer f.locksMu.Unlock()
 	l, ok := f.locks[db]
 	if !ok {
 		if f.locks == nil {
-			f.locks = make(map[string]*sync.RWMutex)
+			f.locks = make(map[string]*sync.Mutex)
 		}
-		l = new(sync.RWMutex)
+		l = new(sync.Mutex)
 		f.locks[db] = l
 	}
 	return l

@@ -379,3 +379,79 @@ func TestCollectionHook(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsDuringWrites checks that reads, which take no lock, never see a
+// document half written: writers set a and b together, readers find them
+// equal, and each version still has one writer.
+func TestReadsDuringWrites(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := ctxT(t)
+	coll := db.Collection("torn")
+	id := bson.NewObjectID()
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}, {Key: "a", Value: 0}, {Key: "b", Value: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	type doc struct {
+		Version int64
+		A, B    int
+	}
+	stop := make(chan struct{})
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(readErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var d doc
+			if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+				readErr <- err
+				return
+			}
+			if d.A != d.B {
+				readErr <- fmt.Errorf("read a torn document: %+v", d)
+				return
+			}
+		}
+	}()
+	var mu sync.Mutex
+	won := map[int64]int{}
+	errs := parallel(50, func(i int) error {
+		for range 5 {
+			var d doc
+			if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+				return err
+			}
+			res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: d.Version}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: d.Version + 1}, {Key: "a", Value: i}, {Key: "b", Value: i}}}})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			won[d.Version] += int(res.ModifiedCount)
+			mu.Unlock()
+		}
+		return nil
+	})
+	close(stop)
+	if err := errors.Join(append(errs, <-readErr)...); err != nil {
+		t.Fatal(err)
+	}
+	wins := 0
+	for v, n := range won {
+		if n > 1 {
+			t.Errorf("version %d: %d writers won, want at most 1", v, n)
+		}
+		wins += n
+	}
+	var d doc
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := int(d.Version), wins; got != want {
+		t.Errorf("final version %d, want %d (one per winning write)", got, want)
+	}
+}
