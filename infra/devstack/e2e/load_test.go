@@ -35,16 +35,19 @@ import (
 
 const loadJWTKey = "load-test-jwt-key"
 
-// loadClient sends the requests of many users over one pool of up to
-// conns connections, each request with its own user's session cookie.
+// loadClient sends the requests of many users, each with its own user's
+// session cookie, at most inFlight at a time (the others wait their turn
+// before their request starts, so that its timeout measures the answer,
+// not the queue), over as many keep-alive connections.
 type loadClient struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	slots chan struct{}
 }
 
-func newLoadClient(base string, conns int) *loadClient {
-	tr := &http.Transport{MaxConnsPerHost: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 30 * time.Second}
-	return &loadClient{base: base, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+func newLoadClient(base string, inFlight int) *loadClient {
+	tr := &http.Transport{MaxConnsPerHost: inFlight, MaxIdleConnsPerHost: inFlight, IdleConnTimeout: 30 * time.Second}
+	return &loadClient{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, slots: make(chan struct{}, inFlight)}
 }
 
 // loadUser is a signed-in user: a fresh id and its session cookie.
@@ -90,6 +93,12 @@ func (c *loadClient) do(ctx context.Context, u loadUser, method, path string, bo
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.AddCookie(u.cookie)
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return answer{err: ctx.Err()}
+	}
+	defer func() { <-c.slots }()
 	res, err := c.http.Do(req)
 	if err != nil {
 		return answer{err: err}
@@ -147,8 +156,8 @@ type rushResult struct {
 
 // rush has buyers distinct users per ticket order their ticket, all at
 // once: every buyer waits at one starting line, then sends its request
-// (the client's connection limit decides how many are in flight). A 404 —
-// the ticket's replica not in orders yet — is tried again.
+// (the client's limit decides how many are in flight). A 404 — the
+// ticket's replica not in orders yet — is tried again.
 func rush(t *testing.T, c *loadClient, tickets []string, buyers int) (map[string]*rushResult, time.Duration) {
 	t.Helper()
 	results := make(map[string]*rushResult, len(tickets))
