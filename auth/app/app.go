@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gittix/ticketing/auth/internal/config"
@@ -44,12 +45,23 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
+	failures, err := mongostore.NewSignInFailures(ctx, db)
+	if err != nil {
+		return err
+	}
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	var sweeping sync.WaitGroup
+	sweeping.Go(func() { failures.Sweep(sweepCtx, time.Minute, log) })
+	defer sweeping.Wait() // before Mongo is disconnected (deferred above)
+	defer stopSweep()
 
 	hasher, err := password.New(password.OWASP, 0) // computes the sign-in dummy hash once
 	if err != nil {
 		return fmt.Errorf("password hasher: %w", err)
 	}
-	api := httpapi.New(log, user.NewService(users, hasher, log), httpapi.Config{
+	svc := user.NewService(users, hasher, log)
+	svc.Throttle = &user.Throttle{Attempts: failures, MaxFailures: cfg.SignInMaxFailures, Window: cfg.SignInFailureWindow}
+	api := httpapi.New(log, svc, httpapi.Config{
 		Key:      []byte(cfg.JWTKey),
 		TokenTTL: cfg.TokenTTL,
 		Cookie:   auth.CookieConfig{Name: cfg.CookieName, Secure: cfg.CookieSecure},
@@ -58,6 +70,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 
 	srv := web.NewServer(net.JoinHostPort(cfg.Host, cfg.Port), api.Routes())
 	log.Info("listening", "addr", srv.Addr, "db", db.Name(), "hash", hasher.Params().String(),
-		"tokenTTL", cfg.TokenTTL.String(), "cookieSecure", cfg.CookieSecure)
+		"tokenTTL", cfg.TokenTTL.String(), "cookieSecure", cfg.CookieSecure,
+		"signinMaxFailures", cfg.SignInMaxFailures, "signinFailureWindow", cfg.SignInFailureWindow.String())
 	return web.Serve(ctx, srv, cfg.ShutdownTimeout)
 }

@@ -21,6 +21,12 @@ type Config struct {
 	CookieSecure    bool          // COOKIE_SECURE, default false (plain-HTTP development)
 	CookieName      string        // SESSION_COOKIE_NAME, default "session"
 	ShutdownTimeout time.Duration // how long in-flight requests get on SIGTERM
+	// SignInMaxFailures failed sign-ins for one email within
+	// SignInFailureWindow throttle that email (429) until the window has
+	// passed: SIGNIN_MAX_FAILURES, default 10; SIGNIN_FAILURE_WINDOW, a Go
+	// duration, default 15m.
+	SignInMaxFailures   int64
+	SignInFailureWindow time.Duration
 }
 
 // Load reads the configuration, reporting every missing or malformed
@@ -34,6 +40,9 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:        24 * time.Hour,
 		CookieName:      cmp.Or(getenv("SESSION_COOKIE_NAME"), "session"),
 		ShutdownTimeout: 10 * time.Second,
+
+		SignInMaxFailures:   10,
+		SignInFailureWindow: 15 * time.Minute,
 	}
 	var errs []error
 	if cfg.JWTKey == "" {
@@ -58,6 +67,20 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("COOKIE_SECURE must be true or false, got %q", v))
 		}
 		cfg.CookieSecure = b
+	}
+	if v := getenv("SIGNIN_MAX_FAILURES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("SIGNIN_MAX_FAILURES must be a positive whole number, got %q", v))
+		}
+		cfg.SignInMaxFailures = n
+	}
+	if v := getenv("SIGNIN_FAILURE_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("SIGNIN_FAILURE_WINDOW must be a positive Go duration such as 15m, got %q", v))
+		}
+		cfg.SignInFailureWindow = d
 	}
 	if err := (&http.Cookie{Name: cfg.CookieName, Value: "x"}).Valid(); err != nil {
 		errs = append(errs, fmt.Errorf("SESSION_COOKIE_NAME is not a valid cookie name: %q", cfg.CookieName))

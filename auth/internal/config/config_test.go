@@ -17,7 +17,8 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{JWTKey: "k", MongoURI: "mongodb://127.0.0.1/auth", Port: "3000", TokenTTL: 24 * time.Hour,
-		CookieName: "session", ShutdownTimeout: 10 * time.Second}
+		CookieName: "session", ShutdownTimeout: 10 * time.Second,
+		SignInMaxFailures: 10, SignInFailureWindow: 15 * time.Minute}
 	if cfg != want {
 		t.Errorf("Load = %+v, want %+v", cfg, want)
 	}
@@ -28,11 +29,13 @@ func TestLoadAll(t *testing.T) {
 	cfg, err := Load(env(map[string]string{
 		"JWT_KEY": "k", "MONGO_URI": "mongodb://m", "HOST": "127.0.0.1", "PORT": "4001",
 		"TOKEN_TTL": "90m", "COOKIE_SECURE": "true", "SESSION_COOKIE_NAME": "sid",
+		"SIGNIN_MAX_FAILURES": "5", "SIGNIN_FAILURE_WINDOW": "1h",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Host != "127.0.0.1" || cfg.Port != "4001" || cfg.TokenTTL != 90*time.Minute || !cfg.CookieSecure || cfg.CookieName != "sid" {
+	if cfg.Host != "127.0.0.1" || cfg.Port != "4001" || cfg.TokenTTL != 90*time.Minute || !cfg.CookieSecure || cfg.CookieName != "sid" ||
+		cfg.SignInMaxFailures != 5 || cfg.SignInFailureWindow != time.Hour {
 		t.Errorf("Load = %+v, want every variable applied", cfg)
 	}
 }
@@ -50,6 +53,10 @@ func TestLoadErrors(t *testing.T) {
 			"TOKEN_TTL": "1 day", "COOKIE_SECURE": "yes please", "SESSION_COOKIE_NAME": "a b"},
 			[]string{"PORT", "TOKEN_TTL", "COOKIE_SECURE", "SESSION_COOKIE_NAME"}},
 		{"negative ttl", map[string]string{"JWT_KEY": "k", "MONGO_URI": "m", "TOKEN_TTL": "-1h"}, []string{"TOKEN_TTL"}},
+		{"bad throttle", map[string]string{"JWT_KEY": "k", "MONGO_URI": "m", "SIGNIN_MAX_FAILURES": "0", "SIGNIN_FAILURE_WINDOW": "forever"},
+			[]string{"SIGNIN_MAX_FAILURES", "SIGNIN_FAILURE_WINDOW"}},
+		{"negative throttle", map[string]string{"JWT_KEY": "k", "MONGO_URI": "m", "SIGNIN_MAX_FAILURES": "-3", "SIGNIN_FAILURE_WINDOW": "-1m"},
+			[]string{"SIGNIN_MAX_FAILURES", "SIGNIN_FAILURE_WINDOW"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,6 +88,8 @@ func toHTTP(err error) error {
 		return web.NewError(http.StatusBadRequest, "Email in use")
 	case errors.Is(err, user.ErrInvalidCredentials):
 		return web.NewError(http.StatusBadRequest, "Invalid credentials")
+	case errors.Is(err, user.ErrThrottled):
+		return web.NewError(http.StatusTooManyRequests, "Too many failed sign-in attempts, try again later")
 	case mongodb.Unavailable(err):
 		return web.Unavailable(err)
 	}

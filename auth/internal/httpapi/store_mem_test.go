@@ -6,6 +6,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/auth/internal/user/usertest"
 )
 
@@ -26,3 +27,5 @@ func (s memStore) StoredHash(t testing.TB, email string) string {
 }
 
 func (memStore) Ready(context.Context) error { return nil }
+
+func newAttempts(testing.TB) user.Attempts { return &usertest.MemAttempts{} }

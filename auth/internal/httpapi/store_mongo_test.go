@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/auth/internal/mongostore"
+	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/testenv"
 )
@@ -46,3 +47,13 @@ func (s mongoStore) StoredHash(t testing.TB, email string) string {
 }
 
 func (s mongoStore) Ready(ctx context.Context) error { return mongodb.Ping(s.db)(ctx) }
+
+// newAttempts counts sign-in attempts in a fresh database.
+func newAttempts(t testing.TB) user.Attempts {
+	t.Helper()
+	f, err := mongostore.NewSignInFailures(context.Background(), testenv.Mongo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

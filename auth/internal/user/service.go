@@ -25,6 +25,8 @@ type Service struct {
 	store  Store
 	hasher Hasher
 	log    *slog.Logger
+	// Throttle, when set, limits failed sign-ins per email.
+	Throttle *Throttle
 }
 
 // NewService returns a Service over store and hasher.
@@ -49,10 +51,27 @@ func (s *Service) SignUp(ctx context.Context, email, password string) (User, err
 
 // SignIn returns the user whose email and password these are, or
 // ErrInvalidCredentials — for an unknown email and a wrong password alike,
-// after the same amount of hashing work.
+// after the same amount of hashing work. With a Throttle, an email with too
+// many recent failures gets a *ThrottledError instead, before any check.
 func (s *Service) SignIn(ctx context.Context, email, password string) (User, error) {
+	email = NormalizeEmail(email)
+	a, err := s.Throttle.begin(ctx, email)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.signIn(ctx, email, password)
+	if !errors.Is(err, ErrInvalidCredentials) {
+		// A success, or a fault of ours: not a failed guess.
+		if ferr := a.forget(context.WithoutCancel(ctx)); ferr != nil {
+			s.log.Warn("uncount sign-in attempt", "err", ferr)
+		}
+	}
+	return u, err
+}
+
+func (s *Service) signIn(ctx context.Context, email, password string) (User, error) {
 	password = NormalizePassword(password)
-	u, err := s.store.ByEmail(ctx, NormalizeEmail(email))
+	u, err := s.store.ByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		if err := s.hasher.VerifyDummy(ctx, password); err != nil {
 			return User{}, fmt.Errorf("check password: %w", err)

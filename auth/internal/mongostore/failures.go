@@ -1,0 +1,145 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/auth/internal/user"
+)
+
+// FailuresCollection is the name of the collection that counts sign-in
+// attempts: one document per normalised email with recent attempts.
+const FailuresCollection = "signin_failures"
+
+// SignInFailures is a user.Attempts on a MongoDB collection, shared by
+// every replica of the service. Each count is one single-document write
+// on an exact _id filter (atomic, and the only filter FerretDB looks up by
+// index). A TTL index removes a document once its window has passed; on a
+// server without TTL indexes (FerretDB) Sweep does.
+type SignInFailures struct {
+	coll  *mongo.Collection
+	noTTL bool
+}
+
+var _ user.Attempts = (*SignInFailures)(nil)
+
+type failuresDoc struct {
+	Email    string    `bson:"_id"` // normalised
+	Count    int64     `bson:"count"`
+	Start    time.Time `bson:"start"`
+	ExpireAt time.Time `bson:"expireAt"` // start + window: the TTL index's field
+}
+
+// codeNotImplemented is the server error FerretDB answers for a TTL index.
+const codeNotImplemented = 238
+
+// NewSignInFailures returns the counter on db, after creating its TTL
+// index where the server has them.
+func NewSignInFailures(ctx context.Context, db *mongo.Database) (*SignInFailures, error) {
+	coll := db.Collection(FailuresCollection)
+	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "expireAt", Value: 1}},
+		Options: options.Index().SetExpireAfterSeconds(0).SetName("expire_at_ttl"),
+	})
+	var se mongo.ServerError
+	if errors.As(err, &se) && se.HasErrorCode(codeNotImplemented) {
+		return &SignInFailures{coll: coll, noTTL: true}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create TTL index on %s.expireAt: %w", FailuresCollection, err)
+	}
+	return &SignInFailures{coll: coll}, nil
+}
+
+// Sweep removes the documents whose window has passed, every interval,
+// until ctx is done — only on a server without TTL indexes; elsewhere it
+// returns at once.
+func (s *SignInFailures) Sweep(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	if !s.noTTL {
+		return
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := s.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep sign-in failures", "err", err)
+		}
+	}
+}
+
+// DeleteExpired removes the documents whose window has passed at now, as
+// a TTL index would, and returns how many it removed.
+func (s *SignInFailures) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.coll.DeleteMany(ctx, bson.D{{Key: "expireAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sign-in failures: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Begin implements user.Attempts: $inc on the email's document (inserted
+// by the first attempt). When the window it returns has passed, one
+// compare-and-set on the window's start opens a new window; a concurrent
+// attempt that lost that race counts again, in the new window.
+func (s *SignInFailures) Begin(ctx context.Context, email string, now time.Time, window time.Duration) (int64, time.Time, error) {
+	now = now.UTC().Truncate(time.Millisecond) // what a BSON date holds
+	for range 5 {
+		var d failuresDoc
+		err := s.coll.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: email}},
+			bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(1)}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "start", Value: now}, {Key: "expireAt", Value: now.Add(window)}}},
+			},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
+		).Decode(&d)
+		if mongo.IsDuplicateKeyError(err) {
+			continue // a concurrent first attempt inserted the document: count in it
+		}
+		if err != nil {
+			return 0, time.Time{}, fmt.Errorf("count sign-in attempt: %w", err)
+		}
+		if now.Before(d.Start.Add(window)) {
+			return d.Count, d.Start, nil
+		}
+		res, err := s.coll.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: email}, {Key: "start", Value: d.Start}},
+			bson.D{{Key: "$set", Value: bson.D{
+				{Key: "count", Value: int64(1)}, {Key: "start", Value: now}, {Key: "expireAt", Value: now.Add(window)},
+			}}},
+		)
+		if err != nil {
+			return 0, time.Time{}, fmt.Errorf("open sign-in window: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return 1, now, nil
+		}
+	}
+	return 0, time.Time{}, errors.New("count sign-in attempt: the window kept changing")
+}
+
+// Forget implements user.Attempts. It filters on the exact _id only (the
+// hot path of every successful sign-in): should the window have been
+// renewed meanwhile, the new window counts one attempt fewer.
+func (s *SignInFailures) Forget(ctx context.Context, email string, _ time.Time) error {
+	_, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: email}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(-1)}}}},
+	)
+	if err != nil {
+		return fmt.Errorf("uncount sign-in attempt: %w", err)
+	}
+	return nil
+}

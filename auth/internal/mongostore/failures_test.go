@@ -1,0 +1,173 @@
+//go:build integration
+
+package mongostore_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/auth/internal/mongostore"
+	"github.com/gittix/ticketing/common/testenv"
+)
+
+func newFailures(t *testing.T) (*mongostore.SignInFailures, func() []bson.M) {
+	t.Helper()
+	db := testenv.Mongo(t)
+	f, err := mongostore.NewSignInFailures(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := func() []bson.M {
+		var out []bson.M
+		cur, err := db.Collection(mongostore.FailuresCollection).Find(context.Background(), bson.M{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cur.All(context.Background(), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return f, docs
+}
+
+func TestSignInFailuresWindow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, docs := newFailures(t)
+	const window = 15 * time.Minute
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+
+	steps := []struct {
+		name      string
+		at        time.Time
+		forget    bool // Forget the attempt of the step before instead of beginning one
+		wantCount int64
+		wantStart time.Time
+	}{
+		{name: "first attempt opens the window", at: t0, wantCount: 1, wantStart: t0},
+		{name: "second counts in it", at: t0.Add(time.Minute), wantCount: 2, wantStart: t0},
+		{name: "forget takes one back", forget: true},
+		{name: "third counts 2", at: t0.Add(window - time.Millisecond), wantCount: 2, wantStart: t0},
+		{name: "at the window's end a new one opens", at: t0.Add(window), wantCount: 1, wantStart: t0.Add(window)},
+		{name: "and counts on", at: t0.Add(window + time.Second), wantCount: 2, wantStart: t0.Add(window)},
+	}
+	var start time.Time
+	for _, s := range steps {
+		if s.forget {
+			if err := f.Forget(ctx, "ann@example.com", start); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+			continue
+		}
+		count, st, err := f.Begin(ctx, "ann@example.com", s.at, window)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if count != s.wantCount || !st.Equal(s.wantStart) {
+			t.Fatalf("%s: Begin = %d, %v; want %d, %v", s.name, count, st, s.wantCount, s.wantStart)
+		}
+		start = st
+	}
+	// Another email has its own window.
+	if count, _, err := f.Begin(ctx, "bob@example.com", t0.Add(window), window); err != nil || count != 1 {
+		t.Errorf("other email: count %d, %v; want 1", count, err)
+	}
+	got := docs()
+	if len(got) != 2 {
+		t.Fatalf("documents = %v, want one per email", got)
+	}
+	for _, d := range got {
+		if d["_id"] == "ann@example.com" {
+			if exp, _ := d["expireAt"].(bson.DateTime); !exp.Time().Equal(t0.Add(2 * window)) {
+				t.Errorf("expireAt = %v, want the window's end %v", exp.Time(), t0.Add(2*window))
+			}
+		}
+	}
+}
+
+// Concurrent attempts, as from several replicas, get distinct counts: none
+// is lost, so concurrent guesses cannot pass the limit.
+func TestSignInFailuresConcurrent(t *testing.T) {
+	t.Parallel()
+	f, _ := newFailures(t)
+	now := time.Now()
+	const n = 40
+	counts := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			c, _, err := f.Begin(context.Background(), "ann@example.com", now, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = c
+		})
+	}
+	wg.Wait()
+	slices.Sort(counts)
+	for i, c := range counts {
+		if c != int64(i+1) {
+			t.Fatalf("counts = %v, want 1..%d each once", counts, n)
+		}
+	}
+}
+
+// Expired documents go: by the TTL index on MongoDB, by DeleteExpired
+// (run by Sweep) on FerretDB, which has no TTL indexes.
+func TestSignInFailuresExpire(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.Mongo(t)
+	var f *mongostore.SignInFailures
+	for range 2 { // every start creates the index again
+		var err error
+		if f, err = mongostore.NewSignInFailures(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := time.Now()
+	for i, email := range []string{"old@example.com", "new@example.com"} {
+		if _, _, err := f.Begin(ctx, email, t0.Add(time.Duration(i)*time.Minute), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := f.DeleteExpired(ctx, t0.Add(time.Minute)) // old's window has passed, new's not
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+	}
+	var left []bson.M
+	cur, err := db.Collection(mongostore.FailuresCollection).Find(ctx, bson.M{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &left); err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 1 || left[0]["_id"] != "new@example.com" {
+		t.Errorf("left = %v, want new@example.com only", left)
+	}
+
+	cur, err = db.Collection(mongostore.FailuresCollection).Indexes().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx []bson.M
+	if err := cur.All(ctx, &idx); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range idx {
+		if i["name"] == "expire_at_ttl" {
+			if v := i["expireAfterSeconds"]; v != int32(0) && v != int64(0) {
+				t.Errorf("TTL index = %v, want expireAfterSeconds 0", i)
+			}
+			return
+		}
+	}
+	t.Logf("no TTL index (FerretDB): Sweep removes expired documents; indexes %v", idx)
+}
