@@ -11,7 +11,7 @@
 # A failing input is saved under testdata/fuzz/FuzzXxx/ next to the target:
 # commit it with the fix, and it stays in the seed corpus for good.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
 FUZZTIME=${FUZZTIME:-30s}
 FUZZ=${FUZZ:-.}
