@@ -514,3 +514,82 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// TestHostileWebPages sends hostile requests to the web client's pages
+// through the gateway: bad ids, hostile form values, oversized and
+// malformed forms, path tricks. Each answers an HTML page or a redirect,
+// never 5xx, and never echoes markup unescaped.
+func TestHostileWebPages(t *testing.T) {
+	t.Parallel()
+	base := startApp(t, nil)
+	u := newUser(t, base)
+	cookie := cookieHeader(t, u)
+	const form = "application/x-www-form-urlencoded"
+	const unknownID = "0123456789abcdef01234567"
+	script := "<script>alert(1)</script>"
+	values := func(kv ...string) []byte {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return []byte(v.Encode())
+	}
+	tests := []struct {
+		name string
+		rawRequest
+		want int // 0: any 4xx
+	}{
+		{"ticket id html", rawRequest{method: "GET", path: "/tickets/" + url.PathEscape(script)}, 400},
+		{"ticket id non-hex", rawRequest{method: "GET", path: "/tickets/zzzzzzzzzzzzzzzzzzzzzzzz"}, 400},
+		{"ticket id 10000 chars", rawRequest{method: "GET", path: "/tickets/" + tenK}, 400},
+		{"ticket id NUL", rawRequest{method: "GET", path: "/tickets/%00"}, 400},
+		{"ticket unknown", rawRequest{method: "GET", path: "/tickets/" + unknownID}, 404},
+		{"order id non-hex", rawRequest{method: "GET", path: "/orders/zzz", cookie: cookie}, 400},
+		{"order unknown", rawRequest{method: "GET", path: "/orders/" + unknownID, cookie: cookie}, 404},
+		{"order signed out", rawRequest{method: "GET", path: "/orders/zzz"}, 303},
+		{"purchase bad id", rawRequest{method: "POST", path: "/tickets/zzz/purchase", ctype: form, cookie: cookie}, 400},
+		{"purchase unknown", rawRequest{method: "POST", path: "/tickets/" + unknownID + "/purchase", ctype: form, cookie: cookie}, 404},
+		{"pay bad id", rawRequest{method: "POST", path: "/orders/zzz/pay", ctype: form, cookie: cookie}, 400},
+		{"sign-up html email", rawRequest{method: "POST", path: "/auth/signup", ctype: form,
+			body: values("email", `"><script>alert(1)</script>`, "password", "secret")}, 400},
+		{"sign-up 10000-char password", rawRequest{method: "POST", path: "/auth/signup", ctype: form,
+			body: values("email", "x"+randHex(4)+"@example.com", "password", tenK)}, 400},
+		{"sign-in 2 MiB form", rawRequest{method: "POST", path: "/auth/signin", ctype: form,
+			body: []byte("email=" + strings.Repeat("a", twoMiB))}, 400},
+		{"sign-in malformed form", rawRequest{method: "POST", path: "/auth/signin", ctype: form, body: []byte("email=%zz&password=%")}, 400},
+		{"sign-in JSON body", rawRequest{method: "POST", path: "/auth/signin", ctype: jsonType,
+			body: []byte(`{"email":"a@b.co","password":"secret"}`)}, 400},
+		{"new ticket price 1e309", rawRequest{method: "POST", path: "/tickets/new", ctype: form, cookie: cookie,
+			body: values("title", "t", "price", "1e309")}, 400},
+		{"new ticket price NaN", rawRequest{method: "POST", path: "/tickets/new", ctype: form, cookie: cookie,
+			body: values("title", "t", "price", "NaN")}, 400},
+		{"new ticket price hex", rawRequest{method: "POST", path: "/tickets/new", ctype: form, cookie: cookie,
+			body: values("title", "t", "price", "0x10")}, 400},
+		{"new ticket title 10000 chars", rawRequest{method: "POST", path: "/tickets/new", ctype: form, cookie: cookie,
+			body: values("title", tenK, "price", "5")}, 400},
+		{"new ticket html in fields", rawRequest{method: "POST", path: "/tickets/new", ctype: form, cookie: cookie,
+			body: values("title", "", "price", script)}, 400},
+		{"new ticket multipart", rawRequest{method: "POST", path: "/tickets/new", ctype: "multipart/form-data; boundary=x", cookie: cookie,
+			body: []byte("--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nt\r\n--x--\r\n")}, 400},
+		{"static path traversal", rawRequest{method: "GET", path: "/static/..%2f..%2fgo.mod"}, 0},
+		{"static unknown", rawRequest{method: "GET", path: "/static/nope.js"}, 404},
+		{"unknown page", rawRequest{method: "GET", path: "/" + url.PathEscape(script)}, 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := send(t, base, tc.rawRequest)
+			switch {
+			case a.status >= 500:
+				t.Fatalf("status = %d, want no 5xx; body %s", a.status, trim(string(a.body)))
+			case tc.want != 0 && a.status != tc.want:
+				t.Fatalf("status = %d, want %d; body %s", a.status, tc.want, trim(string(a.body)))
+			case tc.want == 0 && (a.status < 400 || a.status > 499):
+				t.Fatalf("status = %d, want 4xx", a.status)
+			}
+			if strings.Contains(string(a.body), script) {
+				t.Errorf("page echoes %q unescaped", script)
+			}
+		})
+	}
+}
