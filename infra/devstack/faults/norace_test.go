@@ -1,0 +1,5 @@
+//go:build integration && !race
+
+package faults_test
+
+const raceEnabled = false
