@@ -92,6 +92,9 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Conn, error) {
 	sc, err := stan.Connect(cfg.ClusterID, cfg.ClientID,
 		stan.NatsConn(nc),
 		stan.ConnectWait(cfg.ConnectTimeout),
+		// A publish in flight when the server goes away is never acked;
+		// stan's default 30 s wait would stall the outbox relay that long.
+		stan.PubAckWait(5*time.Second),
 		stan.Pings(int(max(cfg.PingInterval/time.Second, 1)), cfg.PingMaxOut),
 		stan.SetConnectionLostHandler(func(_ stan.Conn, err error) {
 			log.Error("nats streaming connection lost", "err", err)

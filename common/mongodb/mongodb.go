@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
@@ -49,8 +50,10 @@ func DatabaseName(uri string) string {
 // that the request may succeed later (a 503, not a 500).
 func Unavailable(err error) bool {
 	var sel topology.ServerSelectionError
+	var pool driver.RetryablePoolError // "connection pool … was cleared"
 	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) ||
-		errors.As(err, &sel) || errors.Is(err, context.DeadlineExceeded)
+		errors.As(err, &sel) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &pool) && pool.Retryable()
 }
 
 // Ping reports whether the database's server answers; for readiness probes.

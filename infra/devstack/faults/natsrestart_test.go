@@ -13,13 +13,12 @@ import (
 	"github.com/gittix/ticketing/common/events"
 )
 
-// publishAckWait is how long a publish waits for NATS Streaming's ack: stan's
-// default, which common/bus keeps. A publish in flight when the server goes
-// down is never acked, and the outbox relay that sent it waits this long
-// before it publishes anything else; relays of several services (tickets,
-// then orders, then payments) can add their waits up. See the faults
-// report: a shorter ack wait in common/bus (5 s) shortens this to match.
-const publishAckWait = 30 * time.Second
+// publishAckWait is how long a publish waits for NATS Streaming's ack (set
+// in common/bus). A publish in flight when the server goes down is never
+// acked, and the outbox relay that sent it waits this long before it
+// publishes anything else; relays of several services (tickets, then
+// orders, then payments) can add their waits up.
+const publishAckWait = 5 * time.Second
 
 // afterOutage bounds how long a flow may wait, once NATS is back, for its
 // next step: every relay of the chain stalled once, and some slack.

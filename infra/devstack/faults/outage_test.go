@@ -112,8 +112,6 @@ func TestMongoUnavailable(t *testing.T) {
 				switch {
 				case a.err != nil:
 					t.Errorf("%s %s %s: no answer after %s: %v", p.svc, p.method, p.path, a.took.Round(time.Millisecond), a.err)
-				case a.code == 500 && poolCleared(svcs[p.svc], p.method, p.path):
-					t.Logf("KNOWN BUG, tolerated: %s %s %s = 500: the driver's \"connection pool was cleared\" error is not classified as unavailable by common/mongodb.Unavailable", p.svc, p.method, p.path)
 				case a.code != 503:
 					t.Errorf("%s %s %s = %d %s, want 503", p.svc, p.method, p.path, a.code, a.body)
 				case !errorShape(a.body):
@@ -205,21 +203,6 @@ func TestRedisUnavailable(t *testing.T) {
 	if runs, _ := exp.stats(); runs != 1 {
 		t.Errorf("expiration ran %d times; want it to recover on its own", runs)
 	}
-}
-
-// poolCleared reports whether svc logged that its request method path
-// failed with the driver's "connection pool … was cleared" error. Until
-// common/mongodb.Unavailable counts that error (a driver.RetryablePoolError)
-// as unavailable, such a request answers 500 instead of 503; the test
-// tolerates it, and logs it. TODO: remove once common is fixed.
-func poolCleared(svc *service, method, path string) bool {
-	for _, line := range strings.Split(svc.out.String(), "\n") {
-		if strings.Contains(line, `"msg":"request failed"`) && strings.Contains(line, `"method":"`+method+`"`) &&
-			strings.Contains(line, `"path":"`+path+`"`) && strings.Contains(line, "was cleared because another operation failed") {
-			return true
-		}
-	}
-	return false
 }
 
 // errorShape reports whether body is {"errors":[{"message":"…"},…]} with a
