@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 	_ "modernc.org/sqlite" // already linked by FerretDB; IndexIDPath opens its files
@@ -25,6 +26,10 @@ type Server struct {
 	done   chan struct{}
 }
 
+// newMu serialises ferretdb.New, which writes a package global
+// (version.Get().Package): two servers starting at once race on it.
+var newMu sync.Mutex
+
 // Start runs FerretDB on 127.0.0.1:port (0: a free port) with its SQLite
 // files in dir, which is created if needed. FerretDB logs every error reply
 // at WARN, so only errors of log reach the output.
@@ -36,6 +41,7 @@ func Start(dir string, port int, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ferretdb data dir: %w", err)
 	}
+	newMu.Lock()
 	fdb, err := ferretdb.New(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: fmt.Sprintf("127.0.0.1:%d", port)},
 		Handler:  "sqlite",
@@ -45,6 +51,7 @@ func Start(dir string, port int, log *slog.Logger) (*Server, error) {
 		SQLiteURL: (&url.URL{Scheme: "file", Path: dir + "/", OmitHost: true, RawQuery: "_pragma=synchronous(NORMAL)"}).String(),
 		Logger:    slog.New(minLevel{slog.LevelError, log.Handler()}),
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("ferretdb: %w", err)
 	}
