@@ -52,6 +52,11 @@ for m in $MODULES; do
 		failed+=("$m")
 	fi
 done
+# Known vulnerabilities that the code calls (offline database; VULNCHECK=0 skips).
+if [ "${VULNCHECK:-1}" = 1 ]; then
+	echo "=== govulncheck"
+	MODULES="$MODULES" infra/scripts/vulncheck.sh || failed+=(govulncheck)
+fi
 if ((${#failed[@]})); then
 	echo "FAILED: ${failed[*]}"
 	echo "--- dependency stack log (tail)"
