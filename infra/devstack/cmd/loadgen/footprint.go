@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
+	"github.com/gittix/ticketing/infra/devstack/internal/stack"
+)
+
+// services are the processes measured, with their readiness paths.
+var services = []struct{ name, ready string }{
+	{"auth", "/readyz"},
+	{"tickets", "/readyz"},
+	{"orders", "/readyz"},
+	{"expiration", "/readyz"},
+	{"payments", "/readyz"},
+	{"client", "/healthz"},
+}
+
+// footprintConfig configures footprint.
+type footprintConfig struct {
+	root         string // the repository (holds go.work)
+	starts       int    // start-to-ready samples per service
+	idle         time.Duration
+	catalogue    int
+	conns        int
+	dur          time.Duration
+	window       string // EXPIRATION_WINDOW_SECONDS
+	logFile      string
+	readyTimeout time.Duration
+}
+
+// proc is a running service process.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	port int
+	exit chan error
+}
+
+// footprint builds the services, runs each as its own process on fresh
+// backing servers, and measures start-to-ready and resident memory idle and
+// after a short load. It returns the footprint and the rows of that load.
+func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]footRow, []row, []string, error) {
+	bin, err := os.MkdirTemp("", "gittix-bench-bin-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer os.RemoveAll(bin)
+	begin := time.Now()
+	if err := build(ctx, cfg.root, bin); err != nil {
+		return nil, nil, nil, err
+	}
+	log.Info("built the services", "took", time.Since(begin).Round(time.Millisecond))
+
+	data, err := os.MkdirTemp("", "gittix-bench-fp-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer os.RemoveAll(data)
+	st, err := stack.Start(ctx, stack.Config{DataDir: data, Getenv: func(string) string { return "" }}, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer st.Stop()
+	senv := st.Env()
+
+	// The gateway's address is fixed before the client starts (its
+	// API_BASE_URL).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer ln.Close()
+	gateway := "http://" + ln.Addr().String()
+
+	logs, err := os.OpenFile(cfg.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer logs.Close()
+
+	key := randomKey()
+	envOf := func(name string, port int) []string {
+		mongoURI, _ := url.Parse(senv[stack.EnvMongoURI])
+		mongoURI.Path = "/" + name
+		return []string{
+			"PATH=" + os.Getenv("PATH"),
+			"HOST=127.0.0.1",
+			"PORT=" + strconv.Itoa(port),
+			"MONGO_URI=" + mongoURI.String(),
+			"NATS_URL=" + senv[stack.EnvNATSURL],
+			"NATS_CLUSTER_ID=" + senv[stack.EnvNATSClusterID],
+			"NATS_CLIENT_ID=" + name + "-" + randomKey()[:8],
+			"REDIS_URL=" + senv[stack.EnvRedisURL],
+			"STRIPE_API_BASE=" + senv[stack.EnvStripeAPIBase],
+			"STRIPE_KEY=sk_test_bench",
+			"JWT_KEY=" + key,
+			"COOKIE_SECURE=false",
+			"API_BASE_URL=" + gateway,
+			"EXPIRATION_WINDOW_SECONDS=" + cfg.window,
+		}
+	}
+	start := func(name string) (*proc, error) {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(filepath.Join(bin, name))
+		cmd.Env = envOf(name, port)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("start %s: %w", name, err)
+		}
+		p := &proc{name: name, cmd: cmd, port: port, exit: make(chan error, 1)}
+		go func() { p.exit <- cmd.Wait() }()
+		return p, nil
+	}
+
+	var failures []string
+	foot := make([]footRow, len(services))
+	procs := make([]*proc, len(services))
+	defer func() {
+		for _, p := range procs {
+			if p != nil {
+				p.cmd.Process.Kill()
+			}
+		}
+	}()
+	for i, s := range services {
+		foot[i].service = s.name
+		var took []time.Duration
+		for n := range cfg.starts {
+			p, err := start(s.name)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			d, err := waitReadyProc(ctx, p, s.ready, cfg.readyTimeout)
+			if err != nil {
+				p.cmd.Process.Kill()
+				return nil, nil, nil, err
+			}
+			took = append(took, d)
+			if n == cfg.starts-1 {
+				procs[i] = p
+				break
+			}
+			if err := stopProc(p, 15*time.Second); err != nil {
+				failures = append(failures, err.Error())
+			}
+		}
+		slices.Sort(took)
+		foot[i].ready, foot[i].readyMax = took[len(took)/2], took[len(took)-1]
+		foot[i].readyMet = met(foot[i].ready <= 300*time.Millisecond)
+		log.Info("ready", "service", s.name, "took", took)
+	}
+
+	if err := sleep(ctx, cfg.idle); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, p := range procs {
+		foot[i].idle, _, err = rss(p.cmd.Process.Pid)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+	}
+
+	targets := make(map[string]*url.URL, len(procs))
+	for _, p := range procs {
+		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(p.port)}
+	}
+	srv := &http.Server{Handler: devapp.Gateway(targets), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	mc, err := mongo.Connect(options.Client().ApplyURI(senv[stack.EnvMongoURI]))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer mc.Disconnect(context.Background())
+	rows, ferr := footprintLoad(ctx, newAPI(gateway, []byte(key), cfg.conns), mc, cfg)
+	if ferr != nil {
+		failures = append(failures, "footprint load: "+ferr.Error())
+	}
+	for _, r := range rows {
+		if r.st.errors > 0 {
+			failures = append(failures, fmt.Sprintf("footprint load: %s: %d errors, e.g. %v", strings.TrimSpace(r.scenario), r.st.errors, r.st.sample))
+		}
+	}
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, p := range procs {
+		if foot[i].loaded, foot[i].peak, err = rss(p.cmd.Process.Pid); err != nil {
+			return nil, nil, nil, err
+		}
+		foot[i].rssOK = met(foot[i].idle <= 25e6)
+	}
+	for i, p := range procs {
+		if err := stopProc(p, 15*time.Second); err != nil {
+			failures = append(failures, err.Error())
+		}
+		procs[i] = nil
+	}
+	return foot, rows, failures, nil
+}
+
+// footprintLoad runs a short browse and purchase through the gateway, and a
+// few sign-ups and sign-ins (auth's argon2 holds memory).
+func footprintLoad(ctx context.Context, a *api, mc *mongo.Client, cfg footprintConfig) ([]row, error) {
+	for i := range 5 {
+		body := fmt.Appendf(nil, `{"email":"bench%d@example.com","password":"bench-pass-%d"}`, i, i)
+		if err := a.do(ctx, "POST", "/api/users/signup", "", body, http.StatusCreated, nil); err != nil {
+			return nil, err
+		}
+		if err := a.do(ctx, "POST", "/api/users/signin", "", body, http.StatusOK, nil); err != nil {
+			return nil, err
+		}
+	}
+	catalogue, err := a.createTickets(ctx, cfg.catalogue)
+	if err != nil {
+		return nil, err
+	}
+	rows := browse(ctx, a, catalogue, cfg.conns, time.Second, cfg.dur)
+	for i := range rows {
+		rows[i].scenario = strings.Replace(rows[i].scenario, "browse", "browse, separate processes", 1)
+		rows[i].target, rows[i].met = "", ""
+	}
+	if err := waitReplicated(ctx, mc, catalogue, time.Minute); err != nil {
+		return rows, err
+	}
+	r, _ := purchase(ctx, a, catalogue, cfg.conns, 0, cfg.dur)
+	r.scenario = "purchase, separate processes"
+	r.target, r.met, r.note = "", "", ""
+	// Pages render through the client too.
+	for _, path := range []string{"/", "/tickets/" + catalogue[0]} {
+		if err := a.do(ctx, "GET", path, "", nil, http.StatusOK, nil); err != nil {
+			return rows, err
+		}
+	}
+	return append(rows, r), nil
+}
+
+// build builds every service's binary into dir as the Dockerfiles do
+// (CGO off, symbols stripped).
+func build(ctx context.Context, root, dir string) error {
+	args := []string{"build", "-ldflags=-s -w", "-o", dir + "/"}
+	for _, s := range services {
+		args = append(args, "./"+s.name+"/cmd/"+s.name)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// waitReadyProc polls the process's readiness path every 5 ms and returns
+// the time from the process start to the first 200.
+func waitReadyProc(ctx context.Context, p *proc, path string, timeout time.Duration) (time.Duration, error) {
+	began := time.Now()
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	u := "http://127.0.0.1:" + strconv.Itoa(p.port) + path
+	for {
+		if res, err := hc.Get(u); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return time.Since(began), nil
+			}
+		}
+		select {
+		case err := <-p.exit:
+			return 0, fmt.Errorf("%s exited before it was ready: %v", p.name, err)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Since(began) > timeout {
+			return 0, fmt.Errorf("%s not ready after %v", p.name, timeout)
+		}
+	}
+}
+
+// stopProc sends SIGTERM and waits for a clean exit.
+func stopProc(p *proc, timeout time.Duration) error {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.exit:
+		if err != nil {
+			return fmt.Errorf("%s on SIGTERM: %v", p.name, err)
+		}
+		return nil
+	case <-time.After(timeout):
+		p.cmd.Process.Kill()
+		return fmt.Errorf("%s still running %v after SIGTERM", p.name, timeout)
+	}
+}
+
+// rss returns VmRSS and VmHWM of process pid, in bytes.
+func rss(pid int) (cur, peak uint64, err error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		var kb uint64
+		fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb)
+		switch k {
+		case "VmRSS":
+			cur = kb << 10
+		case "VmHWM":
+			peak = kb << 10
+		}
+	}
+	if cur == 0 {
+		return 0, 0, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
+	}
+	return cur, peak, sc.Err()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,269 @@
+// Command loadgen is `make bench`: it runs the whole app as `make dev` does,
+// loads it scenario by scenario, measures the services' footprint as
+// separate processes, prints a table and writes it to docs/benchmarks.md.
+//
+//	loadgen [-duration 20s] [-conns 64] [-out docs/benchmarks.md] [-only browse,purchase,…]
+//
+// Scenarios: browse, purchase, contention, propagation, expiration,
+// footprint. It exits non-zero on errors or wrong results (a ticket sold
+// twice, an order that never expires, a lost event), never because a
+// target was missed: slowness is reported, not failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type config struct {
+	duration, warmup     time.Duration
+	conns, purchaseConns int
+	catalogue            int
+	purchaseTickets      int
+	buyers, rounds       int
+	propagationSamples   int
+	expirationOrders     int
+	expirationPace       time.Duration
+	window               int
+	settleTimeout        time.Duration
+	purchaseDuration     time.Duration
+	purchaseWarmup       time.Duration
+	drainTimeout         time.Duration
+	fp                   footprintConfig
+	only                 []string
+	out, appLog, cpuProf string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The embedded stripe-mock prints every request on os.Stdout: point it
+	// at stderr and keep the real stdout for the report.
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("cmd", "loadgen")
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	rep, err := run(ctx, cfg, log)
+	if rep != nil {
+		rep.text(stdout)
+		if cfg.out != "" && len(cfg.only) == 0 {
+			if werr := rep.writeMarkdown(cfg.out); werr != nil {
+				err = errors.Join(err, werr)
+			} else {
+				fmt.Fprintf(stdout, "wrote %s\n", cfg.out)
+			}
+		}
+	}
+	if err != nil {
+		log.Error("bench failed", "err", err)
+		os.Exit(1)
+	}
+	if len(rep.failures) > 0 {
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "measured time of browse")
+	fs.DurationVar(&cfg.warmup, "warmup", 5*time.Second, "unrecorded load before browse")
+	fs.DurationVar(&cfg.purchaseDuration, "purchase-duration", 10*time.Second, "measured time of purchase")
+	fs.DurationVar(&cfg.purchaseWarmup, "purchase-warmup", 2*time.Second, "unrecorded load before purchase")
+	fs.DurationVar(&cfg.drainTimeout, "drain-timeout", 90*time.Second, "how long to watch the app work off purchase's orders as they expire")
+	fs.IntVar(&cfg.conns, "conns", 64, "connections of browse")
+	fs.IntVar(&cfg.purchaseConns, "purchase-conns", 64, "connections of purchase")
+	fs.IntVar(&cfg.catalogue, "catalogue", 1000, "tickets in the browse catalogue")
+	fs.IntVar(&cfg.purchaseTickets, "purchase-tickets", 3000, "tickets for sale for purchase (it ends early when all are sold)")
+	fs.IntVar(&cfg.buyers, "buyers", 100, "buyers per contention round, all on one ticket")
+	fs.IntVar(&cfg.rounds, "rounds", 10, "contention rounds")
+	fs.IntVar(&cfg.propagationSamples, "propagation-samples", 200, "tickets timed from creation to orderable")
+	fs.IntVar(&cfg.expirationOrders, "expiration-orders", 100, "orders timed from expiresAt to cancelled")
+	fs.DurationVar(&cfg.expirationPace, "expiration-pace", 20*time.Millisecond, "time between the orders of expiration")
+	fs.IntVar(&cfg.window, "window", 3, "EXPIRATION_WINDOW_SECONDS of the app")
+	fs.DurationVar(&cfg.settleTimeout, "settle-timeout", 2*time.Minute, "how long the tickets of expiration, contention and propagation may take to be released after their orders expired")
+	fs.IntVar(&cfg.fp.starts, "starts", 3, "footprint: start-to-ready samples per service")
+	fs.DurationVar(&cfg.fp.idle, "idle", 5*time.Second, "footprint: idle time before the idle RSS")
+	fs.IntVar(&cfg.fp.catalogue, "footprint-catalogue", 1000, "footprint: tickets of its load")
+	fs.DurationVar(&cfg.fp.dur, "footprint-duration", 10*time.Second, "footprint: time of its browse and of its purchase")
+	fs.StringVar(&cfg.fp.root, "root", ".", "the repository root (the services are built from there)")
+	only := fs.String("only", "", "run only these scenarios (comma-separated); does not write -out")
+	fs.StringVar(&cfg.out, "out", "docs/benchmarks.md", "Markdown report; '' for none")
+	fs.StringVar(&cfg.appLog, "applog", filepath.Join(os.TempDir(), "gittix-bench.log"), "where the app's warnings and errors go")
+	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write a CPU profile of the in-process scenarios (app and load generator) to this file")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if *only != "" {
+		cfg.only = strings.Split(*only, ",")
+	}
+	cfg.fp.conns, cfg.fp.window, cfg.fp.logFile = cfg.conns, strconv.Itoa(cfg.window), cfg.appLog
+	cfg.fp.readyTimeout = 60 * time.Second
+	return cfg, nil
+}
+
+func (c config) runs(s string) bool { return len(c.only) == 0 || slices.Contains(c.only, s) }
+
+func (c config) settings() string {
+	return fmt.Sprintf("-duration %v -warmup %v -conns %d -purchase-duration %v -purchase-conns %d -purchase-tickets %d -catalogue %d "+
+		"-buyers %d -rounds %d -propagation-samples %d -expiration-orders %d -window %d",
+		c.duration, c.warmup, c.conns, c.purchaseDuration, c.purchaseConns, c.purchaseTickets, c.catalogue,
+		c.buyers, c.rounds, c.propagationSamples, c.expirationOrders, c.window)
+}
+
+// run runs the scenarios. An error means the bench could not run;
+// report.failures lists wrong results and errors of the app.
+func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
+	rep := &report{date: time.Now().UTC(), machine: machineInfo(), settings: cfg.settings()}
+	begin, cpu := time.Now(), sampleCPU()
+	defer func() { rep.took, rep.cpu = time.Since(begin), cpuUse(cpu, sampleCPU()) }()
+
+	if cfg.runs("browse") || cfg.runs("purchase") || cfg.runs("contention") || cfg.runs("propagation") || cfg.runs("expiration") {
+		if err := inProcess(ctx, cfg, rep, log); err != nil {
+			return rep, err
+		}
+	}
+	if cfg.runs("footprint") {
+		log.Info("footprint: building the services and running each as a process")
+		foot, rows, failures, err := footprint(ctx, cfg.fp, log)
+		if err != nil {
+			return rep, fmt.Errorf("footprint: %w", err)
+		}
+		rep.foot = foot
+		rep.rows = append(rep.rows, rows...)
+		rep.failures = append(rep.failures, failures...)
+		rep.footNote = fmt.Sprintf("idle after %v; after load = %v of browse and of purchase over %d tickets with %d connections, and 5 sign-ups and sign-ins; target idle RSS ≤ 25 MB, start-to-ready ≤ 300 ms",
+			cfg.fp.idle, cfg.fp.dur, cfg.fp.catalogue, cfg.fp.conns)
+	}
+	return rep, nil
+}
+
+// inProcess runs the scenarios against the whole app in this process.
+func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (err error) {
+	logf, err := os.Create(cfg.appLog)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	appLog := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	log.Info("starting the app", "app_log", cfg.appLog)
+	a, err := startApp(ctx, map[string]string{
+		"JWT_KEY":                   randomKey(),
+		"EXPIRATION_WINDOW_SECONDS": strconv.Itoa(cfg.window),
+	}, appLog)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := a.stop(); serr != nil {
+			rep.failures = append(rep.failures, "app: "+serr.Error())
+		}
+	}()
+	if cfg.cpuProf != "" {
+		f, err := os.Create(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+
+	add := func(rows ...row) {
+		for _, r := range rows {
+			rep.rows = append(rep.rows, r)
+			if r.st.errors > 0 && !strings.HasPrefix(r.scenario, "  ") {
+				rep.failures = append(rep.failures, fmt.Sprintf("%s: %d errors, e.g. %s", r.scenario, r.st.errors, strings.Join(r.st.sample, "; ")))
+			}
+		}
+	}
+	fail := func(err error) {
+		if err != nil {
+			rep.failures = append(rep.failures, err.Error())
+		}
+	}
+	window := time.Duration(cfg.window) * time.Second
+
+	if cfg.runs("browse") {
+		log.Info("browse: creating the catalogue", "tickets", cfg.catalogue)
+		catalogue, err := a.createTickets(ctx, cfg.catalogue)
+		if err != nil {
+			return fmt.Errorf("create the catalogue: %w", err)
+		}
+		if n, err := a.available(ctx); err != nil || n != cfg.catalogue {
+			return fmt.Errorf("GET /api/tickets lists %d tickets, want %d (err %v)", n, cfg.catalogue, err)
+		}
+		log.Info("browse", "conns", cfg.conns, "duration", cfg.duration)
+		add(browse(ctx, a.api, catalogue, cfg.conns, cfg.warmup, cfg.duration)...)
+	}
+	if cfg.runs("expiration") {
+		tickets, err := a.createTickets(ctx, cfg.expirationOrders)
+		if err != nil {
+			return err
+		}
+		if err := waitReplicated(ctx, a.mongo, tickets, time.Minute); err != nil {
+			return err
+		}
+		log.Info("expiration", "orders", cfg.expirationOrders, "window", window)
+		add(expiration(ctx, a.api, tickets, cfg.expirationPace, window))
+	}
+	if cfg.runs("contention") {
+		tickets, err := a.createTickets(ctx, cfg.rounds)
+		if err != nil {
+			return err
+		}
+		if err := waitReplicated(ctx, a.mongo, tickets, time.Minute); err != nil {
+			return err
+		}
+		log.Info("contention", "buyers", cfg.buyers, "rounds", cfg.rounds)
+		r, failures := contention(ctx, a, tickets, cfg.buyers)
+		add(r)
+		rep.failures = append(rep.failures, failures...)
+	}
+	if cfg.runs("propagation") {
+		log.Info("propagation", "samples", cfg.propagationSamples)
+		add(propagation(ctx, a, cfg.propagationSamples, 30*time.Second))
+	}
+	// The orders so far expire (the short window) and give their tickets
+	// back before purchase. Purchase runs last: its orders expire by the
+	// thousand, and nothing after it is measured.
+	if cfg.runs("expiration") || cfg.runs("contention") || cfg.runs("propagation") {
+		log.Info("waiting for the orders so far to expire and their tickets to be released")
+		s, err := settle(ctx, a, "expiration, contention and propagation", window+cfg.settleTimeout, log)
+		add(s)
+		fail(err)
+	}
+	if cfg.runs("purchase") {
+		log.Info("purchase: creating the tickets", "tickets", cfg.purchaseTickets)
+		pool, err := a.createTickets(ctx, cfg.purchaseTickets)
+		if err != nil {
+			return fmt.Errorf("create the tickets to buy: %w", err)
+		}
+		if err := waitReplicated(ctx, a.mongo, pool, time.Minute); err != nil {
+			return err
+		}
+		log.Info("purchase", "conns", cfg.purchaseConns, "duration", cfg.purchaseDuration)
+		r, sold := purchase(ctx, a.api, pool, cfg.purchaseConns, cfg.purchaseWarmup, cfg.purchaseDuration)
+		add(r)
+		log.Info("purchase: watching the orders expire and their tickets come back", "orders", sold, "for at most", cfg.drainTimeout)
+		add(drain(ctx, a, cfg.drainTimeout, log))
+	}
+	return nil
+}

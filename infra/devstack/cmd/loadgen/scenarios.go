@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// met returns "yes" when ok, else "NO".
+func met(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "NO"
+}
+
+// browse loads GET /api/tickets and GET /api/tickets/{id} over the
+// catalogue.
+func browse(ctx context.Context, a *api, catalogue []string, conns int, warmup, dur time.Duration) []row {
+	res := closedLoop(ctx, conns, warmup, dur, func(_ int, rng *rand.Rand) op {
+		return func(ctx context.Context) (string, error) {
+			if rng.IntN(2) == 0 {
+				return "list", a.do(ctx, "GET", "/api/tickets", "", nil, http.StatusOK, nil)
+			}
+			return "show", a.do(ctx, "GET", "/api/tickets/"+catalogue[rng.IntN(len(catalogue))], "", nil, http.StatusOK, nil)
+		}
+	})
+	all := res.all.stats()
+	c := fmt.Sprint(conns)
+	return []row{
+		{scenario: fmt.Sprintf("browse (%d tickets)", len(catalogue)), conns: c, elapsed: res.elapsed, st: all,
+			target: "≥ 100 req/s, p99 ≤ 1 s, 0 errors",
+			met:    met(float64(all.n)/res.elapsed.Seconds() >= 100 && all.p99 <= time.Second && all.errors == 0)},
+		{scenario: "  GET /api/tickets", conns: c, elapsed: res.elapsed, st: res.kinds["list"].stats()},
+		{scenario: "  GET /api/tickets/{id}", conns: c, elapsed: res.elapsed, st: res.kinds["show"].stats()},
+	}
+}
+
+// purchase has distinct new users order distinct tickets of pool.
+func purchase(ctx context.Context, a *api, pool []string, conns int, warmup, dur time.Duration) (row, int) {
+	var next atomic.Int64
+	res := closedLoop(ctx, conns, warmup, dur, func(int, *rand.Rand) op {
+		return func(ctx context.Context) (string, error) {
+			i := int(next.Add(1)) - 1
+			if i >= len(pool) {
+				return "", errStop
+			}
+			err := a.do(ctx, "POST", "/api/orders", a.newUser(), orderBody(pool[i]), http.StatusCreated, nil)
+			if err == nil {
+				a.noteOrdered(pool[i])
+			}
+			return "order", err
+		}
+	})
+	st := res.all.stats()
+	r := row{scenario: "purchase", conns: fmt.Sprint(conns), elapsed: res.elapsed, st: st,
+		target: "0 errors", met: met(st.errors == 0)}
+	if res.stopped {
+		r.note = fmt.Sprintf("all %d tickets sold before the end (-purchase-tickets)", len(pool))
+	}
+	return r, min(int(next.Load()), len(pool))
+}
+
+// contention has buyers distinct users order each ticket of tickets at the
+// same instant, one ticket (round) after another. Exactly one must win.
+func contention(ctx context.Context, a *app, tickets []string, buyers int) (row, []string) {
+	var all series
+	var failures []string
+	begin := time.Now()
+	for _, id := range tickets {
+		cookies := make([]string, buyers)
+		for i := range cookies {
+			cookies[i] = a.newUser()
+		}
+		type result struct {
+			d   time.Duration
+			ans answer
+			err error
+		}
+		results := make([]result, buyers)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range buyers {
+			wg.Go(func() {
+				<-start
+				t := time.Now()
+				ans, _, err := a.order(ctx, cookies[i], id)
+				results[i] = result{time.Since(t), ans, err}
+			})
+		}
+		close(start)
+		wg.Wait()
+		won := 0
+		for _, r := range results {
+			switch {
+			case r.err != nil:
+				all.add(0, r.err)
+			case r.ans.code == http.StatusCreated:
+				won++
+				a.noteOrdered(id)
+				all.add(r.d, nil)
+			case r.ans.code == http.StatusBadRequest && strings.Contains(r.ans.body, "Ticket is already reserved"):
+				all.add(r.d, nil)
+			default:
+				all.add(0, &statusError{"POST", "/api/orders", r.ans.code, 400, r.ans.body})
+			}
+		}
+		if won != 1 {
+			failures = append(failures, fmt.Sprintf("contention: %d of %d buyers got ticket %s, want exactly 1", won, buyers, id))
+		}
+	}
+	elapsed := time.Since(begin)
+	held, err := a.ordersOf(ctx, tickets)
+	if err != nil {
+		failures = append(failures, "contention: "+err.Error())
+	}
+	for _, id := range tickets {
+		if err == nil && held[id] != 1 {
+			failures = append(failures, fmt.Sprintf("contention: the orders database holds %d orders for ticket %s, want 1", held[id], id))
+		}
+	}
+	st := all.stats()
+	return row{scenario: "contention", conns: fmt.Sprintf("%d × %d rounds", buyers, len(tickets)), elapsed: elapsed, st: st,
+		target: "exactly 1 order per ticket", met: met(len(failures) == 0 && st.errors == 0),
+		note: fmt.Sprintf("%d rounds, each one ticket and %d buyers at once; latency of every buyer's answer", len(tickets), buyers)}, failures
+}
+
+// propagation measures, one ticket at a time, the time from the seller's
+// 201 to the ticket being orderable: it reads the orders service's replica
+// by _id every millisecond (what POST /api/orders looks up first) and, once
+// the ticket is there, a buyer's POST /api/orders must answer 201.
+// (Polling POST /api/orders back to back instead would make the load
+// generator compete with the pipeline it times for the 2 cores.)
+func propagation(ctx context.Context, a *app, samples int, timeout time.Duration) row {
+	var s series
+	reads := 0
+	replica := a.mongo.Database("orders").Collection("tickets")
+	begin := time.Now()
+	for range samples {
+		id, err := a.createTicket(ctx)
+		if err != nil {
+			s.add(0, err)
+			continue
+		}
+		created := time.Now()
+		oid, _ := bson.ObjectIDFromHex(id)
+		for {
+			err = replica.FindOne(ctx, bson.D{{Key: "_id", Value: oid}}).Err()
+			reads++
+			if !errors.Is(err, mongo.ErrNoDocuments) {
+				break
+			}
+			if time.Since(created) > timeout {
+				err = fmt.Errorf("ticket %s not in the orders replica %v after its 201", id, timeout)
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		took := time.Since(created)
+		if err == nil {
+			if err = a.do(ctx, "POST", "/api/orders", a.newUser(), orderBody(id), http.StatusCreated, nil); err == nil {
+				a.noteOrdered(id)
+			}
+		}
+		s.add(took, err)
+	}
+	st := s.stats()
+	return row{scenario: "propagation", conns: "1", st: st, target: "p99 ≤ 20 ms", met: met(st.p99 <= 20*time.Millisecond && st.errors == 0),
+		note: fmt.Sprintf("%d tickets in %v, one at a time; %.1f replica reads per ticket", samples, time.Since(begin).Round(time.Second), float64(reads)/float64(max(samples, 1)))}
+}
+
+// expiration places orders at a steady pace and measures, for each, the
+// time from its expiresAt to GET /api/orders/{id} reading cancelled.
+func expiration(ctx context.Context, a *api, tickets []string, pace time.Duration, window time.Duration) row {
+	var mu sync.Mutex
+	var s series
+	var wg sync.WaitGroup
+	tick := time.NewTicker(pace)
+	defer tick.Stop()
+	for _, id := range tickets {
+		<-tick.C
+		buyer := a.newUser()
+		var o orderJSON
+		if err := a.do(ctx, "POST", "/api/orders", buyer, orderBody(id), http.StatusCreated, &o); err != nil {
+			s.add(0, err)
+			continue
+		}
+		a.noteOrdered(id)
+		wg.Go(func() {
+			lag, err := watchExpiry(ctx, a, buyer, o, window+30*time.Second)
+			mu.Lock()
+			s.add(lag, err)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	st := s.stats()
+	return row{scenario: "expiration lag", conns: "1", st: st, target: "p99 ≤ 1 s", met: met(st.p99 <= time.Second && st.errors == 0),
+		note: fmt.Sprintf("%d orders, one every %v, window %v; polled every 20 ms", len(tickets), pace, window)}
+}
+
+// watchExpiry polls the order from its expiresAt until it reads cancelled.
+func watchExpiry(ctx context.Context, a *api, buyer string, o orderJSON, timeout time.Duration) (time.Duration, error) {
+	if err := sleep(ctx, time.Until(o.ExpiresAt)); err != nil {
+		return 0, err
+	}
+	for {
+		var got orderJSON
+		if err := a.do(ctx, "GET", "/api/orders/"+o.ID, buyer, nil, http.StatusOK, &got); err != nil {
+			return 0, err
+		}
+		lag := time.Since(o.ExpiresAt)
+		if got.Status == "cancelled" {
+			return lag, nil
+		}
+		if got.Status != "created" {
+			return 0, fmt.Errorf("order %s is %q, want created then cancelled", o.ID, got.Status)
+		}
+		if lag > timeout {
+			return 0, fmt.Errorf("order %s still %q %v after its expiresAt", o.ID, got.Status, lag)
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// settle waits until every ticket ordered so far is released again (its
+// order expired), then checks that GET /api/tickets lists every ticket,
+// and reports how long it took as a row. Not settling within timeout is a
+// failure: an event was lost, or the app fell that far behind.
+func settle(ctx context.Context, a *app, after string, timeout time.Duration, log *slog.Logger) (row, error) {
+	begin := time.Now()
+	ids := a.takeOrdered()
+	_, err := a.waitReleased(ctx, ids, timeout, log)
+	took := time.Since(begin)
+	if err == nil {
+		var n int
+		if n, err = a.available(ctx); err == nil && n != int(a.created.Load()) {
+			err = fmt.Errorf("GET /api/tickets lists %d tickets, want all %d", n, a.created.Load())
+		}
+	}
+	r := row{scenario: "  settle after " + after,
+		note: fmt.Sprintf("the %d tickets ordered were released and listed again %v after the scenario", len(ids), took.Round(100*time.Millisecond))}
+	if err != nil {
+		r.st.errors = 1
+		return r, errors.New("settle after " + after + ": " + err.Error())
+	}
+	return r, nil
+}
+
+// drain reports how the app works off the events of a burst of orders
+// that all expire: the time until every ticket ordered is released, or how
+// many were within timeout. Slowness is not a failure here: the scenarios
+// before it check that every event arrives.
+func drain(ctx context.Context, a *app, timeout time.Duration, log *slog.Logger) row {
+	begin := time.Now()
+	ids := a.takeOrdered()
+	n, err := a.waitReleased(ctx, ids, timeout, log)
+	took := time.Since(begin)
+	r := row{scenario: "  drain after purchase"}
+	if err != nil {
+		r.note = fmt.Sprintf("%d of the %d tickets ordered released %v after the scenario (-drain-timeout); the app was still applying the burst's events",
+			n, len(ids), took.Round(time.Second))
+		return r
+	}
+	r.note = fmt.Sprintf("all %d tickets ordered released %v after the scenario (expiry, order:cancelled, ticket:updated): %.0f orders/s",
+		len(ids), took.Round(100*time.Millisecond), float64(len(ids))/took.Seconds())
+	return r
+}
