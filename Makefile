@@ -24,6 +24,11 @@ deps: bin/devstack
 test:
 	@MODULES="$(MODULES)" infra/scripts/test.sh
 
+# CGO off, as the Dockerfiles build the services: the footprint part builds
+# them again from the same build cache. BENCH_FLAGS: see bin/loadgen -h.
+bench:
+	@CGO_ENABLED=0 go build -o bin/loadgen ./infra/devstack/cmd/loadgen && ./bin/loadgen $(BENCH_FLAGS)
+
 fuzz:
 	@MODULES="$(MODULES)" infra/scripts/fuzz.sh
 
