@@ -34,6 +34,7 @@ type config struct {
 	purchaseTickets      int
 	buyers, rounds       int
 	propagationSamples   int
+	propagationPace      time.Duration
 	expirationOrders     int
 	expirationPace       time.Duration
 	window               int
@@ -94,6 +95,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.buyers, "buyers", 100, "buyers per contention round, all on one ticket")
 	fs.IntVar(&cfg.rounds, "rounds", 10, "contention rounds")
 	fs.IntVar(&cfg.propagationSamples, "propagation-samples", 200, "tickets timed from creation to orderable")
+	fs.DurationVar(&cfg.propagationPace, "propagation-pace", 50*time.Millisecond, "time between the tickets of propagation")
 	fs.IntVar(&cfg.expirationOrders, "expiration-orders", 100, "orders timed from expiresAt to cancelled")
 	fs.DurationVar(&cfg.expirationPace, "expiration-pace", 20*time.Millisecond, "time between the orders of expiration")
 	fs.IntVar(&cfg.window, "window", 3, "EXPIRATION_WINDOW_SECONDS of the app")
@@ -239,7 +241,7 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (
 	}
 	if cfg.runs("propagation") {
 		log.Info("propagation", "samples", cfg.propagationSamples)
-		add(propagation(ctx, a, cfg.propagationSamples, 30*time.Second))
+		add(propagation(ctx, a, cfg.propagationSamples, cfg.propagationPace, 30*time.Second))
 	}
 	// The orders so far expire (the short window) and give their tickets
 	// back before purchase. Purchase runs last: its orders expire by the
