@@ -124,9 +124,9 @@ func (c config) runs(s string) bool { return len(c.only) == 0 || slices.Contains
 
 func (c config) settings() string {
 	return fmt.Sprintf("-duration %v -warmup %v -conns %d -purchase-duration %v -purchase-conns %d -purchase-tickets %d -catalogue %d "+
-		"-buyers %d -rounds %d -propagation-samples %d -expiration-orders %d -window %d",
+		"-buyers %d -rounds %d -propagation-samples %d -propagation-pace %v -expiration-orders %d -window %d",
 		c.duration, c.warmup, c.conns, c.purchaseDuration, c.purchaseConns, c.purchaseTickets, c.catalogue,
-		c.buyers, c.rounds, c.propagationSamples, c.expirationOrders, c.window)
+		c.buyers, c.rounds, c.propagationSamples, c.propagationPace, c.expirationOrders, c.window)
 }
 
 // run runs the scenarios. An error means the bench could not run;
