@@ -27,6 +27,7 @@ type Relay struct {
 	pub     bus.Publisher
 	log     *slog.Logger
 	sweep   time.Duration
+	retry   time.Duration
 	workers int
 
 	mu      sync.Mutex
@@ -35,14 +36,15 @@ type Relay struct {
 }
 
 // NewRelay returns a relay for coll's documents. It sweeps the whole
-// collection at start and every sweep interval (default 2 s), which
-// publishes what a crash left behind and retries failed publishes.
+// collection at start and every sweep interval (default 10 s), which
+// publishes what a crash (of this or another replica) left behind. A failed
+// publish is retried after a second.
 func NewRelay(coll *mongo.Collection, pub bus.Publisher, log *slog.Logger, sweep time.Duration) *Relay {
 	if sweep <= 0 {
-		sweep = 2 * time.Second
+		sweep = 10 * time.Second
 	}
 	return &Relay{
-		coll: coll, pub: pub, log: log.With("outbox", coll.Name()), sweep: sweep, workers: 8,
+		coll: coll, pub: pub, log: log.With("outbox", coll.Name()), sweep: sweep, retry: time.Second, workers: 8,
 		pending: make(map[bson.ObjectID]struct{}),
 		kick:    make(chan struct{}, 1),
 	}
@@ -61,18 +63,31 @@ func (r *Relay) Notify(id bson.ObjectID) {
 }
 
 // Run publishes pending events until ctx is done.
+//
+// Sweeps run on their own goroutine: a sweep scans the whole collection,
+// and a freshly notified event must not wait for it.
 func (r *Relay) Run(ctx context.Context) error {
-	ticker := time.NewTicker(r.sweep)
-	defer ticker.Stop()
-	r.sweepOnce(ctx)
+	sweeping := make(chan struct{})
+	go func() {
+		defer close(sweeping)
+		ticker := time.NewTicker(r.sweep)
+		defer ticker.Stop()
+		for {
+			r.sweepOnce(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-ticker.C:
+			}
+		}
+	}()
+	defer func() { <-sweeping }()
 	for {
 		r.flushPending(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-r.kick:
-		case <-ticker.C:
-			r.sweepOnce(ctx)
 		}
 	}
 }
@@ -96,11 +111,9 @@ func (r *Relay) sweepOnce(ctx context.Context) {
 		}
 		return
 	}
-	r.mu.Lock()
 	for _, d := range docs {
-		r.pending[d.ID] = struct{}{}
+		r.Notify(d.ID)
 	}
-	r.mu.Unlock()
 }
 
 // flushPending publishes the events of every queued document, a few
@@ -124,8 +137,10 @@ func (r *Relay) flushPending(ctx context.Context) {
 			wg.Go(func() {
 				defer func() { <-sem }()
 				if err := r.flush(ctx, id); err != nil && ctx.Err() == nil {
-					// Left in the document; the next sweep retries it.
+					// Left in the document: try again shortly (and the
+					// sweep would find it too).
 					r.log.Warn("outbox publish", "id", id.Hex(), "err", err)
+					time.AfterFunc(r.retry, func() { r.Notify(id) })
 				}
 			})
 		}
