@@ -23,8 +23,18 @@ import (
 // startApp runs the whole app as `make dev` does and returns its URL. Each
 // app gets its own NATS Streaming and Redis (a second app's listeners on a
 // shared channel would take the first one's events), and its own
-// databases on the test stack's MongoDB when MONGO_URI is set.
+// databases on the test stack's MongoDB when MONGO_URI is set. Warnings and
+// errors of the app are shown if the test fails.
 func startApp(t *testing.T, env map[string]string) string {
+	t.Helper()
+	url, _ := runApp(t, env, func(w io.Writer) slog.Handler {
+		return slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn})
+	})
+	return url
+}
+
+// runApp is startApp with the app's log handler given, and its log kept.
+func runApp(t *testing.T, env map[string]string, handler func(io.Writer) slog.Handler) (string, *lockedBuffer) {
 	t.Helper()
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
@@ -42,7 +52,7 @@ func startApp(t *testing.T, env map[string]string) string {
 	logs := &lockedBuffer{}
 	go func() {
 		done <- devapp.Run(ctx, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: "e2e" + randHex(4) + "_", Getenv: getenv},
-			slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), func(url string) { ready <- url })
+			slog.New(handler(logs)), func(url string) { ready <- url })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -50,18 +60,18 @@ func startApp(t *testing.T, env map[string]string) string {
 			t.Errorf("app stopped with: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("app logs (warnings and errors):\n%s", logs.String())
+			t.Logf("app logs:\n%s", logs.String())
 		}
 	})
 	select {
 	case url := <-ready:
-		return url
+		return url, logs
 	case err := <-done:
 		t.Fatalf("app did not start: %v\n%s", err, logs.String())
 	case <-time.After(90 * time.Second):
 		t.Fatalf("app not ready after 90s\n%s", logs.String())
 	}
-	return ""
+	return "", nil
 }
 
 // user is an API client with its own cookie jar.

@@ -3,16 +3,12 @@
 package e2e_test
 
 import (
-	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 )
 
 // TestSessionCookieFlags checks every Set-Cookie of the session through the
@@ -125,37 +121,7 @@ func TestPasswordsNeverLogged(t *testing.T) {
 // captured as JSON.
 func startAppLogging(t *testing.T, env map[string]string) (string, *lockedBuffer) {
 	t.Helper()
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		switch k {
-		case "NATS_URL", "REDIS_URL", "REDIS_HOST":
-			return ""
-		}
-		return os.Getenv(k)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	logs := &lockedBuffer{}
-	go func() {
-		done <- devapp.Run(ctx, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: "e2e" + randHex(4) + "_", Getenv: getenv},
-			slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), func(url string) { ready <- url })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app stopped with: %v", err)
-		}
+	return runApp(t, env, func(w io.Writer) slog.Handler {
+		return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})
 	})
-	select {
-	case url := <-ready:
-		return url, logs
-	case err := <-done:
-		t.Fatalf("app did not start: %v", err)
-	case <-time.After(90 * time.Second):
-		t.Fatal("app not ready after 90s")
-	}
-	return "", nil
 }
