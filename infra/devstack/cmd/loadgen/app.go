@@ -21,7 +21,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	stan "github.com/nats-io/stan.go"
+
 	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
@@ -32,6 +35,7 @@ import (
 type app struct {
 	*api
 	mongo *mongo.Client
+	env   map[string]string // the stack's (NATS_URL, …)
 	stop  func() error
 }
 
@@ -71,12 +75,74 @@ func startApp(ctx context.Context, env map[string]string, log *slog.Logger) (*ap
 	}
 	select {
 	case url := <-ready:
-		return &app{api: newAPI(url, []byte(all["JWT_KEY"]), 256), mongo: mc, stop: stop}, nil
+		return &app{api: newAPI(url, []byte(all["JWT_KEY"]), 256), mongo: mc, env: all, stop: stop}, nil
 	case err := <-done:
 		done <- err
 		return nil, errors.Join(fmt.Errorf("app did not start: %w", err), stop())
 	case <-ctx.Done():
 		return nil, errors.Join(ctx.Err(), stop())
+	}
+}
+
+// eventTimes records when the events of one subject, keyed by their "id",
+// were delivered to the bench.
+type eventTimes struct {
+	mu   sync.Mutex
+	at   map[string]time.Time
+	kick chan struct{} // closed and replaced on every event
+}
+
+// watch subscribes to subject on the app's NATS Streaming (a plain
+// subscription of its own, new messages only: the services' durable
+// queue groups are not touched) until stop is called.
+func (a *app) watch(subject events.Subject) (*eventTimes, func(), error) {
+	sc, err := stan.Connect(a.env[stack.EnvNATSClusterID], "loadgen-"+randomKey()[:12], stan.NatsURL(a.env[stack.EnvNATSURL]))
+	if err != nil {
+		return nil, nil, fmt.Errorf("watch %s: %w", subject, err)
+	}
+	w := &eventTimes{at: make(map[string]time.Time), kick: make(chan struct{})}
+	_, err = sc.Subscribe(string(subject), func(m *stan.Msg) {
+		now := time.Now()
+		var e struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(m.Data, &e) != nil {
+			return
+		}
+		w.mu.Lock()
+		if _, ok := w.at[e.ID]; !ok {
+			w.at[e.ID] = now
+		}
+		close(w.kick)
+		w.kick = make(chan struct{})
+		w.mu.Unlock()
+	})
+	if err != nil {
+		sc.Close()
+		return nil, nil, fmt.Errorf("watch %s: %w", subject, err)
+	}
+	return w, func() { sc.Close() }, nil
+}
+
+// await returns when the event of id was delivered, waiting up to timeout.
+func (w *eventTimes) await(ctx context.Context, id string, timeout time.Duration) (time.Time, error) {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		at, ok := w.at[id]
+		kick := w.kick
+		w.mu.Unlock()
+		if ok {
+			return at, nil
+		}
+		select {
+		case <-kick:
+		case <-deadline.C:
+			return time.Time{}, fmt.Errorf("no event %v", timeout)
+		case <-ctx.Done():
+			return time.Time{}, ctx.Err()
+		}
 	}
 }
 

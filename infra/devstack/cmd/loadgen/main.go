@@ -224,7 +224,7 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (
 			return err
 		}
 		log.Info("expiration", "orders", cfg.expirationOrders, "window", window)
-		add(expiration(ctx, a.api, tickets, cfg.expirationPace, window))
+		add(expiration(ctx, a, tickets, cfg.expirationPace, window))
 	}
 	if cfg.runs("contention") {
 		tickets, err := a.createTickets(ctx, cfg.rounds)

@@ -291,7 +291,10 @@ const method = `
   request when the last is answered), half ` + "`GET /api/tickets`" + ` (the whole 1,000-ticket catalogue) and half
   ` + "`GET /api/tickets/{id}`" + ` of a random ticket, after a warm-up.
 - **expiration lag**: orders placed at a steady pace; from each order's ` + "`expiresAt`" + ` to its
-  ` + "`GET /api/orders/{id}`" + ` reading ` + "`cancelled`" + ` (polled every 20 ms).
+  ` + "`order:cancelled`" + `, which orders publishes once the order reads cancelled (the bench listens on NATS
+  Streaming with a subscription of its own); then ` + "`GET /api/orders/{id}`" + ` must read ` + "`cancelled`" + `. (Polling
+  every order every 20 ms instead fed back: as lags grew, the pollers loaded the app more than the
+  expiries did, and 10 ms lags became seconds.)
 - **contention**: in each round, all buyers (distinct users) order one fresh ticket at the same instant;
   exactly one must get 201 and the rest 400, and the orders database must hold exactly one order for
   the ticket.

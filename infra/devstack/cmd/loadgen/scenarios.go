@@ -14,6 +14,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/gittix/ticketing/common/events"
 )
 
 // met returns "yes" when ok, else "NO".
@@ -185,8 +187,17 @@ func propagation(ctx context.Context, a *app, samples int, pace, timeout time.Du
 }
 
 // expiration places orders at a steady pace and measures, for each, the
-// time from its expiresAt to GET /api/orders/{id} reading cancelled.
-func expiration(ctx context.Context, a *api, tickets []string, pace time.Duration, window time.Duration) row {
+// time from its expiresAt to its order:cancelled, which the orders service
+// publishes once the order reads cancelled; then GET /api/orders/{id} must
+// read cancelled. (Polling every order instead made the pollers, as lags
+// grew, load the app more than the expiries did: a feedback loop that
+// turned 10 ms lags into seconds.)
+func expiration(ctx context.Context, a *app, tickets []string, pace time.Duration, window time.Duration) row {
+	cancelled, stop, err := a.watch(events.SubjectOrderCancelled)
+	if err != nil {
+		return row{scenario: "expiration lag", st: stats{n: 1, errors: 1, sample: []string{err.Error()}}}
+	}
+	defer stop()
 	var mu sync.Mutex
 	var s series
 	var wg sync.WaitGroup
@@ -202,7 +213,7 @@ func expiration(ctx context.Context, a *api, tickets []string, pace time.Duratio
 		}
 		a.noteOrdered(id)
 		wg.Go(func() {
-			lag, err := watchExpiry(ctx, a, buyer, o, window+30*time.Second)
+			lag, err := expiry(ctx, a, cancelled, buyer, o, window+30*time.Second)
 			mu.Lock()
 			s.add(lag, err)
 			mu.Unlock()
@@ -211,33 +222,24 @@ func expiration(ctx context.Context, a *api, tickets []string, pace time.Duratio
 	wg.Wait()
 	st := s.stats()
 	return row{scenario: "expiration lag", conns: "1", st: st, target: "p99 ≤ 1 s", met: met(st.p99 <= time.Second && st.errors == 0),
-		note: fmt.Sprintf("%d orders, one every %v, window %v; polled every 20 ms", len(tickets), pace, window)}
+		note: fmt.Sprintf("%d orders, one every %v, window %v; expiresAt → order:cancelled", len(tickets), pace, window)}
 }
 
-// watchExpiry polls the order from its expiresAt until it reads cancelled.
-func watchExpiry(ctx context.Context, a *api, buyer string, o orderJSON, timeout time.Duration) (time.Duration, error) {
-	if err := sleep(ctx, time.Until(o.ExpiresAt)); err != nil {
+// expiry waits for order o's order:cancelled and checks that the order
+// then reads cancelled.
+func expiry(ctx context.Context, a *app, cancelled *eventTimes, buyer string, o orderJSON, timeout time.Duration) (time.Duration, error) {
+	at, err := cancelled.await(ctx, o.ID, time.Until(o.ExpiresAt)+timeout)
+	if err != nil {
+		return 0, fmt.Errorf("order %s: %w", o.ID, err)
+	}
+	var got orderJSON
+	if err := a.do(ctx, "GET", "/api/orders/"+o.ID, buyer, nil, http.StatusOK, &got); err != nil {
 		return 0, err
 	}
-	for {
-		var got orderJSON
-		if err := a.do(ctx, "GET", "/api/orders/"+o.ID, buyer, nil, http.StatusOK, &got); err != nil {
-			return 0, err
-		}
-		lag := time.Since(o.ExpiresAt)
-		if got.Status == "cancelled" {
-			return lag, nil
-		}
-		if got.Status != "created" {
-			return 0, fmt.Errorf("order %s is %q, want created then cancelled", o.ID, got.Status)
-		}
-		if lag > timeout {
-			return 0, fmt.Errorf("order %s still %q %v after its expiresAt", o.ID, got.Status, lag)
-		}
-		if err := sleep(ctx, 20*time.Millisecond); err != nil {
-			return 0, err
-		}
+	if got.Status != "cancelled" {
+		return 0, fmt.Errorf("order %s reads %q after its order:cancelled, want cancelled", o.ID, got.Status)
 	}
+	return at.Sub(o.ExpiresAt), nil
 }
 
 // settle waits until every ticket ordered so far is released again (its
