@@ -55,7 +55,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	defer sweeping.Wait() // before Mongo is disconnected (deferred above)
 	defer stopSweep()
 
-	hasher, err := password.New(password.OWASP, 0) // computes the sign-in dummy hash once
+	hasher, err := password.New(password.OWASP, 0) // prepares the sign-in dummy hash (no argon2 at start)
 	if err != nil {
 		return fmt.Errorf("password hasher: %w", err)
 	}
