@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/stan.go"
 
+	"github.com/gittix/ticketing/common/env"
 	"github.com/gittix/ticketing/common/events"
 )
 
@@ -42,6 +44,11 @@ type Config struct {
 	ClusterID string // default "ticketing"
 	ClientID  string // unique per process; in Kubernetes the pod name
 
+	// MaxDeliveries is how many times a message that is never acked is
+	// delivered before it is parked (ListenerConfig.MaxDeliveries);
+	// default 10.
+	MaxDeliveries int
+
 	ConnectTimeout time.Duration // default 5s
 	PingInterval   time.Duration // default 2s; the connection is declared lost after PingMaxOut missed pings
 	PingMaxOut     int           // default 3
@@ -57,9 +64,16 @@ type Conn struct {
 	log  *slog.Logger
 	lost chan error
 
+	maxDeliveries int
+	parked        atomic.Int64
+
 	mu   sync.Mutex
 	subs []*subscription
 }
+
+// Parked returns how many messages this connection's listeners have
+// parked after their last delivery.
+func (c *Conn) Parked() int64 { return c.parked.Load() }
 
 var _ Publisher = (*Conn)(nil)
 
@@ -88,7 +102,7 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect nats %s: %w", cfg.URL, err)
 	}
-	c := &Conn{log: log, lost: make(chan error, 1)}
+	c := &Conn{log: log, lost: make(chan error, 1), maxDeliveries: cmp.Or(cfg.MaxDeliveries, 10)}
 	sc, err := stan.Connect(cfg.ClusterID, cfg.ClientID,
 		stan.NatsConn(nc),
 		stan.ConnectWait(cfg.ConnectTimeout),
@@ -165,4 +179,17 @@ func (c *Conn) Close() error {
 		nc.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// ConfigFrom reads the connection settings of a service named name:
+// NATS_URL (required), NATS_CLUSTER_ID (default "ticketing"),
+// NATS_CLIENT_ID (default name-<random hex>; in Kubernetes the pod name)
+// and BUS_MAX_DELIVERIES (default 10).
+func ConfigFrom(r *env.Reader, name string) Config {
+	return Config{
+		URL:           r.Required("NATS_URL"),
+		ClusterID:     r.String("NATS_CLUSTER_ID", "ticketing"),
+		ClientID:      r.ClientID("NATS_CLIENT_ID", name),
+		MaxDeliveries: r.Int("BUS_MAX_DELIVERIES", 10),
+	}
 }

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -16,9 +18,19 @@ import (
 
 // Handler handles one decoded event. Returning nil acks the message;
 // returning an error leaves it unacked, so the broker delivers it again after
-// the ack wait. Messages are delivered at least once and possibly out of
-// order: a handler must be idempotent.
+// the ack wait; returning an error that wraps ErrDrop acks it and logs the
+// error. Messages are delivered at least once and possibly out of order: a
+// handler must be idempotent.
 type Handler[E events.Event] func(ctx context.Context, e E) error
+
+// ErrDrop marks an event that can never be handled — it names an entity
+// that cannot exist, say — so that waiting for a redelivery cannot help.
+// A handler returns it wrapped with the reason:
+//
+//	return fmt.Errorf("order id %q: %w", e.OrderID, bus.ErrDrop)
+//
+// and the message is logged and acked.
+var ErrDrop = errors.New("event dropped")
 
 // ListenerConfig configures a listener.
 //
@@ -27,6 +39,36 @@ type Handler[E events.Event] func(ctx context.Context, e E) error
 type ListenerConfig struct {
 	QueueGroup string        // e.g. "tickets-service"
 	AckWait    time.Duration // default 5s, at least 1s
+	// MaxDeliveries bounds the deliveries of a message that is never
+	// acked: on its last one a failure parks it (logged, counted and
+	// acked) so that it cannot stall the subscription for good. Default:
+	// the connection's Config.MaxDeliveries.
+	MaxDeliveries int
+}
+
+// Subscription is one listener of a service: the subject it hears and its
+// handler. A service declares its subscriptions once, and Subscribe starts
+// them all under its queue group.
+type Subscription struct {
+	Subject events.Subject
+	handle  func(ctx context.Context, log *slog.Logger, data []byte, seq uint64, redelivered bool, ackWait time.Duration) bool
+}
+
+// On returns the subscription of h to the subject of E.
+func On[E events.Event](h Handler[E]) Subscription {
+	return Subscription{
+		Subject: events.SubjectOf[E](),
+		handle: func(ctx context.Context, log *slog.Logger, data []byte, seq uint64, redelivered bool, ackWait time.Duration) bool {
+			return Dispatch(ctx, log, h, data, seq, redelivered, ackWait)
+		},
+	}
+}
+
+// Dispatch runs the subscription's handler on a message's data, as a
+// delivery does (see the function Dispatch), and reports whether the
+// message should be acked.
+func (s Subscription) Dispatch(ctx context.Context, log *slog.Logger, data []byte, seq uint64, redelivered bool, ackWait time.Duration) bool {
+	return s.handle(ctx, log, data, seq, redelivered, ackWait)
 }
 
 type subscription struct {
@@ -45,47 +87,78 @@ func (s *subscription) close() error {
 // Listen subscribes h to the subject of E. The subscription lives until the
 // Conn is closed.
 func Listen[E events.Event](c *Conn, cfg ListenerConfig, log *slog.Logger, h Handler[E]) error {
-	subject := events.SubjectOf[E]()
-	cfg.AckWait = cmp.Or(cfg.AckWait, 5*time.Second)
-	if cfg.QueueGroup == "" {
-		return fmt.Errorf("listen %s: queue group must be set", subject)
+	return Subscribe(c, cfg, log, On(h))
+}
+
+// Subscribe starts every subscription under cfg's queue group. They live
+// until the Conn is closed.
+func Subscribe(c *Conn, cfg ListenerConfig, log *slog.Logger, subs ...Subscription) error {
+	for _, s := range subs {
+		if err := c.subscribe(cfg, log, s); err != nil {
+			return err
+		}
 	}
-	log = log.With("subject", string(subject), "queue_group", cfg.QueueGroup)
+	return nil
+}
+
+func (c *Conn) subscribe(cfg ListenerConfig, log *slog.Logger, s Subscription) error {
+	cfg.AckWait = cmp.Or(cfg.AckWait, 5*time.Second)
+	cfg.MaxDeliveries = cmp.Or(cfg.MaxDeliveries, c.maxDeliveries)
+	if cfg.QueueGroup == "" {
+		return fmt.Errorf("listen %s: queue group must be set", s.Subject)
+	}
+	log = log.With("subject", string(s.Subject), "queue_group", cfg.QueueGroup)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &subscription{cancel: cancel}
+	sub := &subscription{cancel: cancel}
 	handle := func(m *stan.Msg) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
-		if Dispatch(ctx, log, h, m.Data, m.Sequence, m.Redelivered, cfg.AckWait) {
+		sub.inflight.Add(1)
+		defer sub.inflight.Done()
+		ack := s.Dispatch(ctx, log, m.Data, m.Sequence, m.Redelivered, cfg.AckWait)
+		if !ack && ctx.Err() == nil && int(m.RedeliveryCount)+1 >= cfg.MaxDeliveries {
+			c.parked.Add(1)
+			log.Error("event parked after its last delivery", "seq", m.Sequence,
+				"deliveries", m.RedeliveryCount+1, "data", truncate(m.Data, 256))
+			ack = true
+		}
+		if ack {
 			if err := m.Ack(); err != nil {
 				log.Warn("ack", "seq", m.Sequence, "err", err)
 			}
 		}
 	}
-	sub, err := c.sc.QueueSubscribe(string(subject), cfg.QueueGroup, handle,
+	ss, err := c.sc.QueueSubscribe(string(s.Subject), cfg.QueueGroup, handle,
 		stan.DurableName(cfg.QueueGroup),
 		stan.DeliverAllAvailable(),
 		stan.SetManualAckMode(),
 		stan.AckWait(cfg.AckWait),
-		stan.MaxInflight(64),
+		stan.MaxInflight(MaxInflight),
 	)
 	if err != nil {
 		cancel()
-		return fmt.Errorf("subscribe %s as %s: %w", subject, cfg.QueueGroup, err)
+		return fmt.Errorf("subscribe %s as %s: %w", s.Subject, cfg.QueueGroup, err)
 	}
-	s.sub = sub
+	sub.sub = ss
 	c.mu.Lock()
-	c.subs = append(c.subs, s)
+	c.subs = append(c.subs, sub)
 	c.mu.Unlock()
 	return nil
 }
 
+// MaxInflight is how many unacked messages a subscription holds at once.
+const MaxInflight = 64
+
 // Dispatch decodes data into E and runs h, reporting whether the message
-// should be acked. A message that cannot be decoded is logged and acked
-// (poison: delivering it again cannot help). The handler gets at most the
-// ack wait to finish, since after that the message is delivered again anyway.
-func Dispatch[E events.Event](ctx context.Context, log *slog.Logger, h Handler[E], data []byte, seq uint64, redelivered bool, ackWait time.Duration) bool {
+// should be acked:
+//   - data that cannot be decoded is logged and acked (poison: delivering
+//     it again cannot help);
+//   - an error wrapping ErrDrop is logged and acked;
+//   - any other error, or a panic (recovered and logged with its stack),
+//     leaves the message unacked, to be delivered again.
+//
+// The handler gets at most the ack wait to finish, since after that the
+// message is delivered again anyway.
+func Dispatch[E events.Event](ctx context.Context, log *slog.Logger, h Handler[E], data []byte, seq uint64, redelivered bool, ackWait time.Duration) (ack bool) {
 	var e E
 	if err := json.Unmarshal(data, &e); err != nil {
 		log.Error("poison message acked", "seq", seq, "err", err, "data", truncate(data, 256))
@@ -93,11 +166,24 @@ func Dispatch[E events.Event](ctx context.Context, log *slog.Logger, h Handler[E
 	}
 	ctx, cancel := context.WithTimeout(ctx, ackWait)
 	defer cancel()
-	if err := h(ctx, e); err != nil {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("event handler panicked; not acked", "seq", seq, "redelivered", redelivered,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ack = false
+		}
+	}()
+	err := h(ctx, e)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrDrop):
+		log.Error("event dropped", "seq", seq, "err", err)
+		return true
+	default:
 		log.Warn("event not acked", "seq", seq, "redelivered", redelivered, "err", err)
 		return false
 	}
-	return true
 }
 
 func truncate(b []byte, n int) string {

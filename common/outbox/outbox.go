@@ -72,3 +72,31 @@ func (m *Message) UnmarshalBSONValue(t byte, data []byte) error {
 func Push(msgs ...Message) bson.E {
 	return bson.E{Key: "$push", Value: bson.D{{Key: Field, Value: bson.D{{Key: "$each", Value: msgs}}}}}
 }
+
+// Messages returns the pending messages that publish evs, in order: what a
+// store pushes with the write that makes the change.
+func Messages(evs ...events.Event) ([]Message, error) {
+	msgs := make([]Message, 0, len(evs))
+	for _, e := range evs {
+		m, err := New(e)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+// Notifier is told about documents that got new pending events: a *Relay,
+// handed to a store by the service's wiring (app.NewParts), or Discard.
+type Notifier interface {
+	Notify(id bson.ObjectID)
+}
+
+// Discard is a Notifier that tells nobody: the events wait for a relay's
+// sweep (or for a test that publishes them itself).
+var Discard Notifier = discard{}
+
+type discard struct{}
+
+func (discard) Notify(bson.ObjectID) {}

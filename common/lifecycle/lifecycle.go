@@ -1,0 +1,120 @@
+// Package lifecycle runs a service: its HTTP server, its background workers
+// (the outbox relay, a job server), its event listeners, and the stores
+// behind them, and shuts them down in one order, the same in every service.
+package lifecycle
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/web"
+)
+
+// Service is what Run runs. Every field but Addr and Handler is optional.
+type Service struct {
+	Addr    string       // where the HTTP server listens
+	Handler http.Handler // the API, or only the probes
+	// DrainTimeout bounds the wait for in-flight requests at shutdown
+	// (default 10 s).
+	DrainTimeout time.Duration
+
+	// Workers run until their context is cancelled, after the HTTP server
+	// has drained: the requests they serve may still hand them work (an
+	// outbox relay publishes what the last requests wrote). A worker that
+	// returns an error before then stops the service.
+	Workers []func(ctx context.Context) error
+
+	// Bus, when set, is watched (its loss stops the service: a process
+	// that cannot hear events must not run deaf) and closed after the
+	// workers stopped; closing it stops the listeners once their in-flight
+	// events are done.
+	Bus *bus.Conn
+	// Listeners are subscribed on Bus under Listen's queue group before the
+	// HTTP server starts.
+	Listen    bus.ListenerConfig
+	Listeners []bus.Subscription
+
+	// Close runs last, in order, each with CloseTimeout (default 5 s):
+	// disconnecting MongoDB, closing Redis.
+	Close        []func(ctx context.Context) error
+	CloseTimeout time.Duration
+}
+
+// Run runs s until ctx is done, then shuts it down gracefully and returns
+// nil; or until it cannot go on (the HTTP server fails, a worker fails, the
+// bus connection is lost), then shuts down and returns why.
+//
+// Shutdown order: stop taking requests and drain the HTTP server → stop the
+// workers → close the listeners and the bus → close the stores.
+func Run(ctx context.Context, log *slog.Logger, s Service) (err error) {
+	defer closeAll(log, s.Close, cmp.Or(s.CloseTimeout, 5*time.Second))
+	if s.Bus != nil {
+		defer func() {
+			if cerr := s.Bus.Close(); cerr != nil {
+				log.Warn("close bus", "err", cerr)
+			}
+		}()
+	}
+
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var workers sync.WaitGroup
+	failed := make(chan error, len(s.Workers))
+	for _, w := range s.Workers {
+		workers.Go(func() {
+			if werr := w(workCtx); werr != nil && workCtx.Err() == nil {
+				failed <- werr
+			}
+		})
+	}
+	defer func() { stopWork(); workers.Wait() }()
+
+	if len(s.Listeners) > 0 {
+		if err := bus.Subscribe(s.Bus, s.Listen, log, s.Listeners...); err != nil {
+			return err
+		}
+	}
+
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	defer stopServing()
+	served := make(chan error, 1)
+	go func() {
+		served <- web.Serve(serveCtx, web.NewServer(s.Addr, s.Handler), cmp.Or(s.DrainTimeout, 10*time.Second))
+	}()
+	log.Info("service started", "addr", s.Addr, "listeners", len(s.Listeners))
+
+	var lost <-chan error
+	if s.Bus != nil {
+		lost = s.Bus.Lost()
+	}
+	select {
+	case <-ctx.Done():
+	case err = <-lost:
+	case err = <-failed:
+	case err = <-served:
+		err = cmp.Or(err, errors.New("http server stopped"))
+		log.Info("service stopping", "err", err)
+		return err
+	}
+	log.Info("service stopping", "err", err)
+	stopServing()
+	return errors.Join(err, <-served)
+}
+
+// closeAll closes the stores; a failure is logged, not returned: the
+// service has stopped either way.
+func closeAll(log *slog.Logger, closers []func(context.Context) error, timeout time.Duration) {
+	for _, c := range closers {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		if err := c(ctx); err != nil {
+			log.Warn("close store", "err", err)
+		}
+		cancel()
+	}
+	log.Info("service stopped")
+}
