@@ -39,10 +39,34 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestVerifyToleratesClockSkew: a token signed on a pod whose clock runs
+// a few seconds ahead (or behind) is accepted.
+func TestVerifyToleratesClockSkew(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	for _, skew := range []time.Duration{2 * time.Second, -2 * time.Second, auth.Leeway - time.Second} {
+		tok, err := auth.Sign(key, auth.User{ID: "u1", Email: "a@b.co"}, now.Add(skew), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := auth.Verify(key, tok, now); err != nil {
+			t.Errorf("token signed %v away: %v, want accepted", skew, err)
+		}
+	}
+	// Expired by less than the leeway: still accepted.
+	tok, err := auth.Sign(key, auth.User{ID: "u1"}, now.Add(-time.Hour-10*time.Second), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := auth.Verify(key, tok, now); err != nil {
+		t.Errorf("token expired 10 s ago: %v, want accepted within the leeway", err)
+	}
+}
+
 func TestVerifyRejects(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
-	claims := jwt.MapClaims{"id": "u1", "email": "a@b.co", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	claims := jwt.MapClaims{"id": "u1", "email": "a@b.co", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "iss": auth.Issuer, "aud": auth.Audience}
 	sign := func(m jwt.SigningMethod, k any, c jwt.MapClaims) string {
 		s, err := jwt.NewWithClaims(m, c).SignedString(k)
 		if err != nil {
@@ -56,6 +80,9 @@ func TestVerifyRejects(t *testing.T) {
 			c[kk] = vv
 		}
 		c[k] = v
+		if v == nil {
+			delete(c, k)
+		}
 		return c
 	}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -78,6 +105,11 @@ func TestVerifyRejects(t *testing.T) {
 		{"not yet valid", sign(jwt.SigningMethodHS256, key, with("nbf", now.Add(time.Hour).Unix()))},
 		{"issued in future", sign(jwt.SigningMethodHS256, key, with("iat", now.Add(time.Hour).Unix()))},
 		{"no id", sign(jwt.SigningMethodHS256, key, with("id", ""))},
+		{"other issuer", sign(jwt.SigningMethodHS256, key, with("iss", "someone-else"))},
+		{"no issuer", sign(jwt.SigningMethodHS256, key, with("iss", nil))},
+		{"other audience", sign(jwt.SigningMethodHS256, key, with("aud", "another-app"))},
+		{"no audience", sign(jwt.SigningMethodHS256, key, with("aud", nil))},
+		{"expired past the leeway", sign(jwt.SigningMethodHS256, key, with("exp", now.Add(-auth.Leeway-time.Second).Unix()))},
 		{"garbage", "garbage"},
 		{"empty", ""},
 	}
