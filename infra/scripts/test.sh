@@ -3,12 +3,33 @@
 # go test -race with the integration tag (unit, integration and end-to-end).
 # Exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
 # make soak runs the same way with TEST_TAGS=integration,soak, without -race.
 TEST_TAGS=${TEST_TAGS:-integration}
 TEST_RACE=${TEST_RACE--race}
 TEST_TIMEOUT=${TEST_TIMEOUT:-15m}
+
+# Prerequisites first: a newcomer learns what is missing in the first
+# seconds, not after minutes of tests.
+missing=()
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null &&
+	! command -v google-chrome >/dev/null && [ ! -x /usr/lib/chromium/chromium ]; then
+	missing+=(chromium)
+fi
+if [ -z "${REDIS_URL:-}" ] && ! command -v redis-server >/dev/null; then
+	missing+=(redis-server)
+fi
+if ! command -v shellcheck >/dev/null; then
+	missing+=(shellcheck)
+fi
+if ((${#missing[@]})); then
+	echo "make test needs: ${missing[*]} (the browser test, the real Redis, the workflows' shell checks)."
+	echo "Install them with:"
+	echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
+	echo "(or set CHROMIUM_PATH to a Chromium binary, REDIS_URL to a running Redis)"
+	exit 1
+fi
 
 go build -o bin/devstack ./infra/devstack/cmd/devstack || exit 1
 
@@ -39,6 +60,7 @@ unset NATS_URL NATS_CLUSTER_ID
 echo "dependency stack up: $(cut -d= -f1 "$env_file" | tr '\n' ' ')"
 
 failed=()
+# shellcheck disable=SC2086 # MODULES is a list
 unformatted=$(gofmt -l $MODULES)
 if [ -n "$unformatted" ]; then
 	echo "not gofmt-formatted:"
