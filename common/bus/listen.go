@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/stan.go"
-
 	"github.com/gittix/ticketing/common/events"
 )
 
@@ -34,15 +32,18 @@ var ErrDrop = errors.New("event dropped")
 
 // ListenerConfig configures a listener.
 //
-// QueueGroup is both the queue group and the durable name. Renaming it
-// starts a new durable subscription that replays the whole channel.
+// QueueGroup is both the queue group and the durable name (on JetStream,
+// the durable consumer is named after the queue group and the subject).
+// Renaming it starts a new durable subscription that replays the whole
+// channel.
 type ListenerConfig struct {
 	QueueGroup string        // e.g. "tickets-service"
 	AckWait    time.Duration // default 5s, at least 1s
 	// MaxDeliveries bounds the deliveries of a message that is never
-	// acked: on its last one a failure parks it (logged, counted and
-	// acked) so that it cannot stall the subscription for good. Default:
-	// the connection's Config.MaxDeliveries.
+	// acked: on its last one a failure parks it (NATS Streaming: logged,
+	// counted and acked; JetStream: moved to the dead-letter stream,
+	// counted and acked) so that it cannot stall the subscription for
+	// good. Default: the connection's Config.MaxDeliveries.
 	MaxDeliveries int
 }
 
@@ -71,17 +72,48 @@ func (s Subscription) Dispatch(ctx context.Context, log *slog.Logger, data []byt
 	return s.handle(ctx, log, data, seq, redelivered, ackWait)
 }
 
+// subscription is one running listener: deliveries enter its gate, and
+// close stops deliveries, waits for the handlers in flight, then cancels
+// their context.
 type subscription struct {
-	sub      stan.Subscription
-	inflight sync.WaitGroup
-	cancel   context.CancelFunc
+	ctx    context.Context
+	cancel context.CancelFunc
+	gate   gate
+	stop   func() error
 }
 
 func (s *subscription) close() error {
-	err := s.sub.Close() // stops deliveries; keeps the durable position
-	s.inflight.Wait()
+	err := s.stop() // stops deliveries; keeps the durable position
+	s.gate.close()
 	s.cancel()
 	return err
+}
+
+// gate counts the handlers in flight and turns new deliveries away once
+// closed (a sync.WaitGroup alone must not see Add after Wait has begun).
+type gate struct {
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+func (g *gate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.inflight.Add(1)
+	return true
+}
+
+func (g *gate) leave() { g.inflight.Done() }
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.inflight.Wait()
 }
 
 // Listen subscribes h to the subject of E. The subscription lives until the
@@ -110,42 +142,22 @@ func (c *Conn) subscribe(cfg ListenerConfig, log *slog.Logger, s Subscription) e
 	log = log.With("subject", string(s.Subject), "queue_group", cfg.QueueGroup)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	sub := &subscription{cancel: cancel}
-	handle := func(m *stan.Msg) {
-		sub.inflight.Add(1)
-		defer sub.inflight.Done()
-		ack := s.Dispatch(ctx, log, m.Data, m.Sequence, m.Redelivered, cfg.AckWait)
-		if !ack && ctx.Err() == nil && int(m.RedeliveryCount)+1 >= cfg.MaxDeliveries {
-			c.parked.Add(1)
-			log.Error("event parked after its last delivery", "seq", m.Sequence,
-				"deliveries", m.RedeliveryCount+1, "data", truncate(m.Data, 256))
-			ack = true
-		}
-		if ack {
-			if err := m.Ack(); err != nil {
-				log.Warn("ack", "seq", m.Sequence, "err", err)
-			}
-		}
-	}
-	ss, err := c.sc.QueueSubscribe(string(s.Subject), cfg.QueueGroup, handle,
-		stan.DurableName(cfg.QueueGroup),
-		stan.DeliverAllAvailable(),
-		stan.SetManualAckMode(),
-		stan.AckWait(cfg.AckWait),
-		stan.MaxInflight(MaxInflight),
-	)
+	sub := &subscription{ctx: ctx, cancel: cancel}
+	stop, err := c.t.subscribe(cfg, log, s, sub)
 	if err != nil {
 		cancel()
 		return fmt.Errorf("subscribe %s as %s: %w", s.Subject, cfg.QueueGroup, err)
 	}
-	sub.sub = ss
+	sub.stop = stop
 	c.mu.Lock()
 	c.subs = append(c.subs, sub)
 	c.mu.Unlock()
 	return nil
 }
 
-// MaxInflight is how many unacked messages a subscription holds at once.
+// MaxInflight is how many unacked messages a subscription holds at once
+// (NATS Streaming: per member; JetStream: the consumer's MaxAckPending,
+// shared by the members of its queue group).
 const MaxInflight = 64
 
 // Dispatch decodes data into E and runs h, reporting whether the message
