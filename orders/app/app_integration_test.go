@@ -38,7 +38,7 @@ func TestRun(t *testing.T) {
 	}
 	mongoURI.Path = "/" + db.Name()
 	port := freePort(t)
-	key := "app-test-key"
+	key := "app-test-key-0123456789abcdef0123"
 	env := map[string]string{
 		"HOST": "127.0.0.1", "PORT": port, "JWT_KEY": key, "MONGO_URI": mongoURI.String(),
 		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster, "EXPIRATION_WINDOW_SECONDS": "60",

@@ -10,50 +10,64 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
+	"github.com/gittix/ticketing/orders/internal/config"
 	"github.com/gittix/ticketing/orders/internal/httpapi"
 	"github.com/gittix/ticketing/orders/internal/listener"
 	"github.com/gittix/ticketing/orders/internal/mongostore"
 	"github.com/gittix/ticketing/orders/internal/order"
 )
 
+// QueueGroup is the queue group and durable name of every listener of the
+// service (SPEC §8). Never rename it: a new name replays every channel.
+const QueueGroup = listener.QueueGroup
+
 // Parts is the orders service without its servers and connections: the
-// API and the event handlers, on one database, recording their events in
-// its outbox. Run serves them; a test that delivers events itself (the
-// storm test of infra/devstack) calls them directly.
+// API, the event listeners and the outbox relay, on one database. Run
+// serves them; a test that delivers events itself (the storm test of
+// infra/devstack) calls them directly.
 type Parts struct {
-	API                http.Handler
-	TicketCreated      bus.Handler[events.TicketCreated]
-	TicketUpdated      bus.Handler[events.TicketUpdated]
-	ExpirationComplete bus.Handler[events.ExpirationComplete]
-	PaymentCreated     bus.Handler[events.PaymentCreated]
-	// RunRelay publishes the outbox's events until ctx is done.
-	RunRelay func(ctx context.Context) error
+	API http.Handler
+	// Listeners are ticket:created, ticket:updated, expiration:complete
+	// and payment:created, to subscribe under QueueGroup.
+	Listeners []bus.Subscription
+	// Relay publishes the orders' pending events (Relay.Run).
+	Relay *outbox.Relay
 }
 
 // Options are the settings of NewParts.
 type Options struct {
-	JWTKey []byte               // verifies the session cookie
-	Window time.Duration        // how long an order holds its ticket unpaid
-	Checks map[string]web.Check // readiness checks of /readyz
+	JWTKey []byte        // verifies the session cookie
+	Window time.Duration // how long an order holds its ticket unpaid
+	// MaxOpen is how many open (unpaid) orders a user may hold at once;
+	// 0 means config.DefaultMaxOpenOrders (5), a negative number no limit.
+	MaxOpen int
+	Checks  map[string]web.Check // readiness checks of /readyz
 }
 
 // NewParts wires the service on db, creating its indexes; the relay
-// publishes on pub.
+// publishes on pub once its Run runs.
 func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *slog.Logger, opts Options) (*Parts, error) {
-	orders, err := mongostore.NewOrders(ctx, db, pub, log)
+	coll := db.Collection("orders")
+	relay := outbox.NewRelay(coll, pub, log, 0)
+	orders, err := mongostore.NewOrders(ctx, coll, relay)
 	if err != nil {
 		return nil, err
 	}
+	if opts.MaxOpen == 0 {
+		opts.MaxOpen = config.DefaultMaxOpenOrders
+	}
 	tickets := mongostore.NewTickets(db)
-	svc := &order.Service{Orders: orders, Tickets: tickets, Window: opts.Window}
+	svc := &order.Service{Orders: orders, Tickets: tickets, Window: opts.Window, MaxOpen: opts.MaxOpen}
 	return &Parts{
-		API:                httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
-		TicketCreated:      listener.TicketCreated(tickets, log),
-		TicketUpdated:      listener.TicketUpdated(tickets, log),
-		ExpirationComplete: listener.ExpirationComplete(svc, log),
-		PaymentCreated:     listener.PaymentCreated(svc, log),
-		RunRelay:           orders.RunRelay,
+		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
+		Listeners: []bus.Subscription{
+			bus.On(listener.TicketCreated(tickets, log)),
+			bus.On(listener.TicketUpdated(tickets, log)),
+			bus.On(listener.ExpirationComplete(svc, log)),
+			bus.On(listener.PaymentCreated(svc, log)),
+		},
+		Relay: relay,
 	}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/orders/internal/httpapi"
@@ -29,7 +30,7 @@ import (
 )
 
 var (
-	key     = []byte("orders-test-key")
+	key     = []byte("orders-test-key-0123456789abcdef")
 	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 	window  = 15 * time.Minute
 )
@@ -55,14 +56,16 @@ func setup(t testing.TB, relay bool) *env {
 	db := testenv.Mongo(t)
 	url, cluster := testenv.NATS(t)
 	conn := bustest.Connect(t, url, cluster)
-	orders, err := mongostore.NewOrders(context.Background(), db, conn, discard)
+	coll := db.Collection("orders")
+	r := outbox.NewRelay(coll, conn, discard, 0)
+	orders, err := mongostore.NewOrders(context.Background(), coll, r)
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
 	if relay {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { orders.RunRelay(ctx); close(done) }()
+		go func() { r.Run(ctx); close(done) }()
 		t.Cleanup(func() { cancel(); <-done }) // before the connection closes
 	}
 	tickets := mongostore.NewTickets(db)

@@ -32,15 +32,8 @@ func New(svc *order.Service, log *slog.Logger, verifier auth.Verifier, checks ma
 
 // Routes returns the service's handler.
 func (s *Server) Routes() http.Handler {
-	r := chi.NewRouter()
-	r.Use(web.Recover(s.log), s.verifier.CurrentUser)
-	r.NotFound(web.NotFound(s.log))
-	r.MethodNotAllowed(web.MethodNotAllowed(s.log))
-
-	r.Get("/healthz", web.Healthz)
-	r.Get("/readyz", web.Readyz(s.log, s.checks))
-
-	signedIn := r.With(auth.RequireAuth(s.log))
+	r := web.NewRouter(s.log, s.checks)
+	signedIn := r.With(s.verifier.CurrentUser, auth.RequireAuth(s.log))
 	signedIn.Post("/api/orders", s.handle(s.create))
 	signedIn.Get("/api/orders", s.handle(s.list))
 	signedIn.Get("/api/orders/{id}", s.handle(s.show))
@@ -65,6 +58,9 @@ func toHTTP(err error) error {
 		return web.NewError(http.StatusBadRequest, "Ticket is already reserved")
 	case errors.Is(err, order.ErrCompleted):
 		return web.NewError(http.StatusBadRequest, "Cannot cancel a completed order")
+	case errors.Is(err, order.ErrTooManyOpen):
+		// The caller holds as many open (unpaid) orders as allowed.
+		return web.NewError(http.StatusTooManyRequests, "You have too many open orders; pay for or cancel one first")
 	case mongodb.Unavailable(err):
 		return web.Unavailable(err)
 	}

@@ -18,20 +18,19 @@ import (
 // and frees its ticket. A complete or already cancelled order is left as it
 // is, and the event acked.
 //
-// An unknown order is acked and logged: an order is written before its
-// order:created leaves, so expiration can only name an order that exists;
-// one that does not will not appear by waiting.
+// An unknown order, or a malformed id, is dropped (bus.ErrDrop: logged and
+// acked): an order is written before its order:created leaves, so
+// expiration can only name an order that exists; one that does not will
+// not appear by waiting.
 func ExpirationComplete(svc *order.Service, log *slog.Logger) bus.Handler[events.ExpirationComplete] {
 	return func(ctx context.Context, e events.ExpirationComplete) error {
 		id, err := bson.ObjectIDFromHex(e.OrderID)
 		if err != nil {
-			log.Error("expiration:complete with a malformed order id acked", "order_id", e.OrderID)
-			return nil
+			return fmt.Errorf("order id %q: %w", e.OrderID, bus.ErrDrop)
 		}
 		o, err := svc.Orders.Get(ctx, id)
 		if errors.Is(err, order.ErrNotFound) {
-			log.Error("expiration:complete for an unknown order acked", "order_id", e.OrderID)
-			return nil
+			return fmt.Errorf("order %s: %w: %w", e.OrderID, err, bus.ErrDrop)
 		}
 		if err != nil {
 			return fmt.Errorf("get order %s: %w", e.OrderID, err)

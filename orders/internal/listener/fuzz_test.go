@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/orders/internal/listener"
 	"github.com/gittix/ticketing/orders/internal/order"
+	"github.com/gittix/ticketing/orders/internal/order/ordertest"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
@@ -32,84 +32,12 @@ var (
 	fuzzOrderID, _  = bson.ObjectIDFromHex(fuzzOrderHex)
 )
 
-type memTickets struct {
-	mu sync.Mutex
-	m  map[bson.ObjectID]ticket.Ticket
-}
-
-func (s *memTickets) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.m[id]
-	if !ok {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
-	return t, nil
-}
-
-func (s *memTickets) Create(_ context.Context, t ticket.Ticket) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[t.ID]; ok {
-		return ticket.ErrExists
-	}
-	s.m[t.ID] = t
-	return nil
-}
-
-func (s *memTickets) Update(_ context.Context, t ticket.Ticket) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur, ok := s.m[t.ID]; !ok || cur.Version != t.Version-1 {
-		return ticket.ErrVersion
-	}
-	s.m[t.ID] = t
-	return nil
-}
-
-type memOrders struct {
-	mu     sync.Mutex
-	m      map[bson.ObjectID]order.Order
-	events []events.Event
-}
-
-func (s *memOrders) Create(_ context.Context, o order.Order, evs ...events.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[o.ID] = o
-	s.events = append(s.events, evs...)
-	return nil
-}
-
-func (s *memOrders) Get(_ context.Context, id bson.ObjectID) (order.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.m[id]
-	if !ok {
-		return order.Order{}, order.ErrNotFound
-	}
-	return o, nil
-}
-
-func (s *memOrders) ListByUser(context.Context, string) ([]order.Order, error) { return nil, nil }
-
-func (s *memOrders) Update(_ context.Context, prev, next order.Order, evs ...events.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.m[prev.ID]; cur.Version != prev.Version || cur.Status != prev.Status {
-		return order.ErrConflict
-	}
-	s.m[prev.ID] = next
-	s.events = append(s.events, evs...)
-	return nil
-}
-
 // replica returns a ticket store holding the fuzz ticket at version 3, or
 // empty.
-func replica(present bool) *memTickets {
-	s := &memTickets{m: map[bson.ObjectID]ticket.Ticket{}}
+func replica(present bool) *ordertest.Tickets {
+	s := &ordertest.Tickets{}
 	if present {
-		s.m[fuzzTicketID] = ticket.Ticket{ID: fuzzTicketID, Title: "a", Price: 10, Version: 3}
+		s.Put(ticket.Ticket{ID: fuzzTicketID, Title: "a", Price: 10, Version: 3})
 	}
 	return s
 }
@@ -168,10 +96,11 @@ var statuses = []events.OrderStatus{events.StatusCreated, events.StatusAwaitingP
 
 // orders returns a service whose store holds the fuzz order at version 2
 // in one of the four statuses.
-func orders(status uint8) (*order.Service, *memOrders, order.Order) {
+func orders(status uint8) (*order.Service, *ordertest.Store, order.Order) {
 	o := order.Order{ID: fuzzOrderID, UserID: "u", Status: statuses[int(status)%len(statuses)], Version: 2,
 		ExpiresAt: time.Now(), Ticket: ticket.Ticket{ID: fuzzTicketID, Title: "a", Price: 10}}
-	s := &memOrders{m: map[bson.ObjectID]order.Order{o.ID: o}}
+	s := &ordertest.Store{}
+	s.Put(o)
 	return &order.Service{Orders: s, Tickets: replica(true), Window: time.Minute}, s, o
 }
 
@@ -190,15 +119,15 @@ func FuzzExpirationComplete(f *testing.F) {
 		bus.Dispatch(context.Background(), fuzzLog, listener.ExpirationComplete(svc, fuzzLog), data, 1, false, time.Second)
 		after, _ := s.Get(context.Background(), fuzzOrderID)
 		if after == before {
-			if len(s.events) != 0 {
-				t.Fatalf("events %v without a change", s.events)
+			if len(s.Events()) != 0 {
+				t.Fatalf("events %v without a change", s.Events())
 			}
 			return
 		}
 		want := before
 		want.Status, want.Version = events.StatusCancelled, before.Version+1
-		if !before.Status.Reserves() || before.Status == events.StatusComplete || after != want || len(s.events) != 1 {
-			t.Fatalf("order %+v became %+v with events %v on %s", before, after, s.events, data)
+		if !before.Status.Reserves() || before.Status == events.StatusComplete || after != want || len(s.Events()) != 1 {
+			t.Fatalf("order %+v became %+v with events %v on %s", before, after, s.Events(), data)
 		}
 	})
 }

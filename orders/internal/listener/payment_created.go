@@ -16,29 +16,34 @@ import (
 // PaymentCreated marks the paid order complete (version + 1); its ticket
 // stays reserved for good. An order already complete is acked unchanged.
 //
-// Two cases cannot be mended by a redelivery and are acked with an error
-// log for an operator: an unknown order, and an order that was cancelled
-// (expired) before the payment arrived — its ticket may already be someone
-// else's, so the payment needs a refund, not a completion.
+// An unknown order, or a malformed id, cannot be mended by a redelivery and
+// is dropped (bus.ErrDrop: logged and acked).
+//
+// An order that was cancelled (or expired) before its payment arrived stays
+// cancelled — its ticket may already be someone else's — and the event is
+// acked with a warning, publishing nothing: the payments service refunds
+// such a payment itself (it hears the order:cancelled that this service
+// published); orders has no part in the refund.
+// PaidAfterCancelLog is the message logged when a payment arrives for an
+// order that is already cancelled.
+const PaidAfterCancelLog = "payment for a cancelled order: order left cancelled, nothing published; payments refunds the charge"
+
 func PaymentCreated(svc *order.Service, log *slog.Logger) bus.Handler[events.PaymentCreated] {
 	return func(ctx context.Context, e events.PaymentCreated) error {
 		id, err := bson.ObjectIDFromHex(e.OrderID)
 		if err != nil {
-			log.Error("payment:created with a malformed order id acked", "order_id", e.OrderID, "payment_id", e.ID)
-			return nil
+			return fmt.Errorf("payment %s: order id %q: %w", e.ID, e.OrderID, bus.ErrDrop)
 		}
 		o, err := svc.Orders.Get(ctx, id)
 		if errors.Is(err, order.ErrNotFound) {
-			log.Error("payment:created for an unknown order acked", "order_id", e.OrderID, "payment_id", e.ID)
-			return nil
+			return fmt.Errorf("payment %s: order %s: %w: %w", e.ID, e.OrderID, err, bus.ErrDrop)
 		}
 		if err != nil {
 			return fmt.Errorf("get order %s: %w", e.OrderID, err)
 		}
 		_, err = svc.Complete(ctx, o)
 		if errors.Is(err, order.ErrCancelled) {
-			log.Error("payment:created for a cancelled order acked; refund needed",
-				"order_id", e.OrderID, "payment_id", e.ID, "stripe_id", e.StripeID)
+			log.Warn(PaidAfterCancelLog, "order_id", e.OrderID, "payment_id", e.ID, "stripe_id", e.StripeID)
 			return nil
 		}
 		if err != nil {

@@ -22,13 +22,13 @@ import (
 const QueueGroup = "orders-service"
 
 // TicketCreated inserts the replica of a new ticket, with the event's id
-// and version. A redelivery finds it there and is acked.
+// and version. A redelivery finds it there and is acked; a malformed id is
+// dropped (bus.ErrDrop).
 func TicketCreated(tickets ticket.Store, log *slog.Logger) bus.Handler[events.TicketCreated] {
 	return func(ctx context.Context, e events.TicketCreated) error {
 		id, err := bson.ObjectIDFromHex(e.ID)
 		if err != nil {
-			log.Error("ticket:created with a malformed id acked", "ticket_id", e.ID)
-			return nil
+			return fmt.Errorf("ticket id %q: %w", e.ID, bus.ErrDrop)
 		}
 		err = tickets.Create(ctx, ticket.Ticket{ID: id, Title: e.Title, Price: e.Price, Version: e.Version})
 		if errors.Is(err, ticket.ErrExists) {

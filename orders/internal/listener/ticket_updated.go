@@ -20,13 +20,12 @@ var errBehind = errors.New("replica is behind the event")
 // replica, only at version − 1. When the replica is behind (or missing) the
 // event is not acked, so it comes again once the events before it are
 // applied; when the replica is already at or past the event it is acked and
-// ignored.
+// ignored. A malformed id is dropped (bus.ErrDrop).
 func TicketUpdated(tickets ticket.Store, log *slog.Logger) bus.Handler[events.TicketUpdated] {
 	return func(ctx context.Context, e events.TicketUpdated) error {
 		id, err := bson.ObjectIDFromHex(e.ID)
 		if err != nil {
-			log.Error("ticket:updated with a malformed id acked", "ticket_id", e.ID)
-			return nil
+			return fmt.Errorf("ticket id %q: %w", e.ID, bus.ErrDrop)
 		}
 		err = tickets.Update(ctx, ticket.Ticket{ID: id, Title: e.Title, Price: e.Price, Version: e.Version})
 		if !errors.Is(err, ticket.ErrVersion) {

@@ -5,15 +5,12 @@ package mongostore_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
@@ -36,8 +33,8 @@ func TestOrders(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := testenv.Mongo(t)
-	pub := &bustest.Publisher{} // the relay is not run: events stay in the outbox
-	s, err := mongostore.NewOrders(ctx, db, pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// No relay runs: the events stay in the outbox.
+	s, err := mongostore.NewOrders(ctx, db.Collection("orders"), outbox.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +54,7 @@ func TestOrders(t *testing.T) {
 	}
 
 	a := newOrder("u1", tk)
-	if err := s.Create(ctx, a, events.OrderCreated{ID: a.ID.Hex()}); err != nil {
+	if err := s.Create(ctx, a, 0, events.OrderCreated{ID: a.ID.Hex()}); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
 	got, err := s.Get(ctx, a.ID)
@@ -72,7 +69,7 @@ func TestOrders(t *testing.T) {
 	}
 
 	b := newOrder("u2", tk)
-	if err := s.Create(ctx, b); !errors.Is(err, order.ErrTicketReserved) {
+	if err := s.Create(ctx, b, 0); !errors.Is(err, order.ErrTicketReserved) {
 		t.Fatalf("Create of a held ticket: err = %v, want %v", err, order.ErrTicketReserved)
 	}
 
@@ -95,7 +92,7 @@ func TestOrders(t *testing.T) {
 
 	// The cancelled order released the ticket: another order takes it, and
 	// the cancelled one cannot take it back.
-	if err := s.Create(ctx, b); err != nil {
+	if err := s.Create(ctx, b, 0); err != nil {
 		t.Fatalf("Create after release: %v", err)
 	}
 	back := cancelled
@@ -155,9 +152,8 @@ func TestTickets(t *testing.T) {
 func TestNewOrdersAgain(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for i := range 2 {
-		if _, err := mongostore.NewOrders(context.Background(), db, &bustest.Publisher{}, log); err != nil {
+		if _, err := mongostore.NewOrders(context.Background(), db.Collection("orders"), outbox.Discard); err != nil {
 			t.Fatalf("NewOrders, start %d: %v", i+1, err)
 		}
 	}

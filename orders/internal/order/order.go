@@ -35,22 +35,35 @@ var (
 	ErrCompleted = errors.New("order is complete")
 	// ErrCancelled: a cancelled order cannot be completed.
 	ErrCancelled = errors.New("order is cancelled")
+	// ErrTooManyOpen: the user already holds as many open orders as allowed.
+	ErrTooManyOpen = errors.New("too many open orders")
 )
+
+// Open reports whether an order in status s is open: placed and not yet
+// paid, cancelled or expired (created or awaiting:payment). A user may hold
+// only a few open orders at once (Service.MaxOpen).
+func Open(s events.OrderStatus) bool {
+	return s == events.StatusCreated || s == events.StatusAwaitingPayment
+}
 
 // Store persists orders. Every write is one single-document write that
 // also records the events announcing it (the outbox), so a change and its
 // events are never separated.
 type Store interface {
 	// Create inserts o with evs. It returns ErrTicketReserved when an order
-	// in a reserving status already holds o.Ticket: the check and the
-	// write are one atomic insert.
-	Create(ctx context.Context, o Order, evs ...events.Event) error
+	// in a reserving status already holds o.Ticket, and ErrTooManyOpen
+	// when o is open and o.UserID already holds maxOpen open orders
+	// (maxOpen ≤ 0: no limit). Both hold under concurrent Creates, also
+	// from several replicas: each check and the write are one atomic
+	// insert.
+	Create(ctx context.Context, o Order, maxOpen int, evs ...events.Event) error
 	// Get returns the order with id, or ErrNotFound.
 	Get(ctx context.Context, id bson.ObjectID) (Order, error)
 	// ListByUser returns userID's orders, oldest first.
 	ListByUser(ctx context.Context, userID string) ([]Order, error)
 	// Update writes next's status and version if the stored order is
 	// still at prev's version and status, else returns ErrConflict. The
-	// order holds its ticket while next.Status.Reserves().
+	// order holds its ticket while next.Status.Reserves(), and counts
+	// against its user's open orders while Open(next.Status).
 	Update(ctx context.Context, prev, next Order, evs ...events.Event) error
 }

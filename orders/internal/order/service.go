@@ -22,13 +22,15 @@ type Service struct {
 	Orders  Store
 	Tickets ticket.Store
 	Window  time.Duration    // how long an order holds its ticket unpaid
+	MaxOpen int              // open orders a user may hold at once; ≤ 0: no limit
 	Now     func() time.Time // default time.Now
 }
 
 // Place reserves the ticket ticketID for userID: the new order is created
 // with its order:created event in one atomic write. It returns
-// ticket.ErrNotFound for an unknown ticket and ErrTicketReserved when
-// another order holds it.
+// ticket.ErrNotFound for an unknown ticket, ErrTicketReserved when
+// another order holds it, and ErrTooManyOpen when userID already holds
+// MaxOpen open orders.
 func (s *Service) Place(ctx context.Context, userID string, ticketID bson.ObjectID) (Order, error) {
 	t, err := s.Tickets.Get(ctx, ticketID)
 	if err != nil {
@@ -54,7 +56,7 @@ func (s *Service) Place(ctx context.Context, userID string, ticketID bson.Object
 		ExpiresAt: o.ExpiresAt,
 		Ticket:    events.OrderTicket{ID: t.ID.Hex(), Price: t.Price},
 	}
-	if err := s.Orders.Create(ctx, o, created); err != nil {
+	if err := s.Orders.Create(ctx, o, s.MaxOpen, created); err != nil {
 		return Order{}, fmt.Errorf("create order: %w", err)
 	}
 	return o, nil

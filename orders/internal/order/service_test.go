@@ -3,7 +3,6 @@ package order_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,78 +11,17 @@ import (
 
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/orders/internal/order"
+	"github.com/gittix/ticketing/orders/internal/order/ordertest"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
-// memStore is an in-memory order.Store that can make the next Update lose
-// a race: before it runs, race (if set) changes the stored order.
-type memStore struct {
-	mu     sync.Mutex
-	orders map[bson.ObjectID]order.Order
-	events []events.Event
-	race   func(*order.Order)
-}
-
-func (s *memStore) Create(_ context.Context, o order.Order, evs ...events.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, x := range s.orders {
-		if x.Ticket.ID == o.Ticket.ID && x.Status.Reserves() {
-			return order.ErrTicketReserved
-		}
-	}
-	s.orders[o.ID] = o
-	s.events = append(s.events, evs...)
-	return nil
-}
-
-func (s *memStore) Get(_ context.Context, id bson.ObjectID) (order.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.orders[id]
-	if !ok {
-		return order.Order{}, order.ErrNotFound
-	}
-	return o, nil
-}
-
-func (s *memStore) ListByUser(context.Context, string) ([]order.Order, error) { return nil, nil }
-
-func (s *memStore) Update(_ context.Context, prev, next order.Order, evs ...events.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.orders[prev.ID]
-	if s.race != nil {
-		s.race(&cur)
-		s.orders[prev.ID], s.race = cur, nil
-	}
-	if cur.Version != prev.Version || cur.Status != prev.Status {
-		return order.ErrConflict
-	}
-	cur.Status, cur.Version = next.Status, next.Version
-	s.orders[prev.ID] = cur
-	s.events = append(s.events, evs...)
-	return nil
-}
-
-type memTickets map[bson.ObjectID]ticket.Ticket
-
-func (m memTickets) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) {
-	t, ok := m[id]
-	if !ok {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
-	return t, nil
-}
-func (memTickets) Create(context.Context, ticket.Ticket) error { return nil }
-func (memTickets) Update(context.Context, ticket.Ticket) error { return nil }
-
-func newService() (*order.Service, *memStore, ticket.Ticket) {
-	tk := ticket.Ticket{ID: bson.NewObjectID(), Title: "concert", Price: 12.5, Version: 3}
-	store := &memStore{orders: map[bson.ObjectID]order.Order{}}
+func newService() (*order.Service, *ordertest.Store, ticket.Ticket) {
+	tickets := &ordertest.Tickets{}
+	tk := tickets.Put(ticket.Ticket{Title: "concert", Price: 12.5, Version: 3})
+	store := &ordertest.Store{}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 678_901_234, time.FixedZone("x", 3600))
 	return &order.Service{
-		Orders: store, Tickets: memTickets{tk.ID: tk},
+		Orders: store, Tickets: tickets,
 		Window: 15 * time.Minute, Now: func() time.Time { return now },
 	}, store, tk
 }
@@ -104,7 +42,7 @@ func TestPlace(t *testing.T) {
 		ID: o.ID.Hex(), Version: 0, Status: events.StatusCreated, UserID: "u1", ExpiresAt: wantExpiry,
 		Ticket: events.OrderTicket{ID: tk.ID.Hex(), Price: 12.5},
 	}}
-	if diff := cmp.Diff(wantEvents, store.events); diff != "" {
+	if diff := cmp.Diff(wantEvents, store.Events()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 	if _, err := svc.Place(context.Background(), "u2", tk.ID); !errors.Is(err, order.ErrTicketReserved) {
@@ -143,9 +81,9 @@ func TestCancelAndComplete(t *testing.T) {
 			t.Parallel()
 			svc, store, tk := newService()
 			o := order.Order{ID: bson.NewObjectID(), UserID: "u1", Status: tc.from, Ticket: tk}
-			store.orders[o.ID] = o
+			store.Put(o)
 			if tc.race != "" {
-				store.race = func(cur *order.Order) { cur.Status, cur.Version = tc.race, cur.Version+1 }
+				store.Race = func(cur *order.Order) { cur.Status, cur.Version = tc.race, cur.Version+1 }
 			}
 			var err error
 			if tc.complete {
@@ -156,19 +94,62 @@ func TestCancelAndComplete(t *testing.T) {
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
-			got := store.orders[o.ID]
+			got, _ := store.Get(context.Background(), o.ID)
 			if got.Status != tc.wantStatus || got.Version != tc.wantVer {
 				t.Errorf("stored = %s v%d, want %s v%d", got.Status, got.Version, tc.wantStatus, tc.wantVer)
 			}
-			if got := len(store.events); got != tc.wantEvents {
-				t.Errorf("events = %d (%+v), want %d", got, store.events, tc.wantEvents)
+			evs := store.Events()
+			if got := len(evs); got != tc.wantEvents {
+				t.Errorf("events = %d (%+v), want %d", got, evs, tc.wantEvents)
 			}
 			if tc.wantEvents == 1 {
 				want := events.OrderCancelled{ID: o.ID.Hex(), Version: 1, Ticket: events.TicketRef{ID: tk.ID.Hex()}}
-				if diff := cmp.Diff(events.Event(want), store.events[0]); diff != "" {
+				if diff := cmp.Diff(events.Event(want), evs[0]); diff != "" {
 					t.Errorf("order:cancelled (-want +got):\n%s", diff)
 				}
 			}
 		})
+	}
+}
+
+// TestPlaceCap: a user holds at most MaxOpen open orders; a cancelled or
+// paid order frees its place, and other users are not affected.
+func TestPlaceCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _ := newService()
+	svc.MaxOpen = 2
+	tickets := svc.Tickets.(*ordertest.Tickets)
+	place := func(user string) (order.Order, error) {
+		tk := tickets.Put(ticket.Ticket{Title: "t", Price: 1})
+		return svc.Place(ctx, user, tk.ID)
+	}
+	a, err := place("u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := place("u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := place("u1"); !errors.Is(err, order.ErrTooManyOpen) {
+		t.Fatalf("third open order: err = %v, want %v", err, order.ErrTooManyOpen)
+	}
+	if _, err := place("u2"); err != nil {
+		t.Fatalf("another user's order: %v", err)
+	}
+	if _, err := svc.Cancel(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Complete(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := place("u1"); err != nil {
+			t.Fatalf("order %d after a cancel and a payment: %v", i+1, err)
+		}
+	}
+	if _, err := place("u1"); !errors.Is(err, order.ErrTooManyOpen) {
+		t.Fatalf("open orders past the cap again: err = %v, want %v", err, order.ErrTooManyOpen)
 	}
 }
