@@ -280,3 +280,42 @@ func (s *safeBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestOneMemberHearsASubjectInOrder: with one member and no failure, a
+// subject's messages are handled one at a time, in publish order.
+func TestOneMemberHearsASubjectInOrder(t *testing.T) {
+	eachTransport(t, func(t *testing.T, tr transport) {
+		srv := tr.start(t)
+		c := connect(t, srv, "listener", discard)
+		var mu sync.Mutex
+		var seen []string
+		var running atomic.Int32
+		err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service"}, discard,
+			func(_ context.Context, e events.ExpirationComplete) error {
+				if running.Add(1) > 1 {
+					t.Error("two handlers ran at once")
+				}
+				defer running.Add(-1)
+				mu.Lock()
+				defer mu.Unlock()
+				seen = append(seen, e.OrderID)
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := connect(t, srv, "publisher", discard)
+		const n = 100
+		var want []string
+		for i := range n {
+			want = append(want, fmt.Sprint(i))
+			publish(t, pub, events.ExpirationComplete{OrderID: fmt.Sprint(i)})
+		}
+		bustest.Eventually(t, "all delivered", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= n })
+		mu.Lock()
+		defer mu.Unlock()
+		if got := strings.Join(seen, ","); got != strings.Join(want, ",") {
+			t.Errorf("order = %s", got)
+		}
+	})
+}

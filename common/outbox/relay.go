@@ -166,7 +166,9 @@ func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
 			return nil
 		}
 		for _, m := range doc.Outbox {
-			if err := r.pub.Publish(ctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
+			// The entry's id is the message id: on JetStream a retry
+			// within the duplicate window is stored once.
+			if err := r.pub.Publish(bus.WithMsgID(ctx, m.ID), events.Subject(m.Subject), []byte(m.Data)); err != nil {
 				return err
 			}
 			// Remove exactly m. If another relay removed it already, the

@@ -1,5 +1,6 @@
 // Package testenv gives integration tests the backing servers: MongoDB, NATS
-// Streaming, Redis and stripe-mock.
+// Streaming (or, through Bus with BUS=jetstream, NATS JetStream), Redis and
+// stripe-mock.
 //
 // Each server is found, in this order:
 //  1. in the environment (MONGO_URI, NATS_URL with NATS_CLUSTER_ID,

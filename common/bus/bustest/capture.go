@@ -103,3 +103,18 @@ func Eventually(t testing.TB, msg string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Dial opens a real connection with cfg (as testenv.Bus returns it) for a
+// test, closed in t.Cleanup. An empty ClientID gets a random one.
+func Dial(t testing.TB, cfg bus.Config) *bus.Conn {
+	t.Helper()
+	if cfg.ClientID == "" {
+		cfg.ClientID = "test-" + randomHex()
+	}
+	c, err := bus.Connect(context.Background(), cfg, discard)
+	if err != nil {
+		t.Fatalf("connect %s: %v", cfg.Transport, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
