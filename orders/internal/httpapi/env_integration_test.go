@@ -4,20 +4,14 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
-	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/outbox"
@@ -27,12 +21,6 @@ import (
 	"github.com/gittix/ticketing/orders/internal/mongostore"
 	"github.com/gittix/ticketing/orders/internal/order"
 	"github.com/gittix/ticketing/orders/internal/ticket"
-)
-
-var (
-	key     = []byte("orders-test-key-0123456789abcdef")
-	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
-	window  = 15 * time.Minute
 )
 
 // env is the orders API on a fresh database of the real MongoDB (FerretDB),
@@ -90,20 +78,7 @@ func (e *env) ticket(t testing.TB, title string, price float64) ticket.Ticket {
 // do sends a request as user (nil: signed out) and returns the response.
 func (e *env) do(t testing.TB, user *auth.User, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
+	return serve(t, e.h, user, method, path, body)
 }
 
 // order places an order for tk as user through the API.
@@ -127,37 +102,4 @@ func (e *env) pending(t testing.TB, id string) int {
 		t.Fatalf("read order %s: %v", id, err)
 	}
 	return len(doc.Outbox)
-}
-
-type orderJSON struct {
-	ID        string `json:"id"`
-	UserID    string `json:"userId"`
-	Status    string `json:"status"`
-	ExpiresAt string `json:"expiresAt"`
-	Version   int64  `json:"version"`
-	Ticket    struct {
-		ID      string  `json:"id"`
-		Title   string  `json:"title"`
-		Price   float64 `json:"price"`
-		Version int64   `json:"version"`
-	} `json:"ticket"`
-}
-
-type errorsJSON struct {
-	Errors []web.FieldError `json:"errors"`
-}
-
-func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
-	t.Helper()
-	var v T
-	dec := json.NewDecoder(rec.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
-		t.Fatalf("decode %T: %v", v, err)
-	}
-	return v
-}
-
-func user(id string) *auth.User {
-	return &auth.User{ID: id, Email: id + "@test.dev"}
 }
