@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -149,4 +150,39 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// TestNewPartsCap: NewParts caps a user's open orders at 5 by default.
+func TestNewPartsCap(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	key := []byte("parts-test-key-0123456789abcdef01")
+	parts, err := app.NewParts(context.Background(), db, &bustest.Publisher{}, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		app.Options{JWTKey: key, Window: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(parts.Listeners); got != 4 {
+		t.Errorf("listeners = %d, want 4", got)
+	}
+	cookie := authtest.Cookie(t, key, auth.User{ID: "u1", Email: "u1@test.dev"})
+	tickets := db.Collection("tickets")
+	for i := range 6 {
+		id := bson.NewObjectID()
+		if _, err := tickets.InsertOne(context.Background(), bson.D{{Key: "_id", Value: id}, {Key: "title", Value: "t"}, {Key: "price", Value: 1}, {Key: "version", Value: 0}}); err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(`{"ticketId":"`+id.Hex()+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(cookie)
+		rec := httptest.NewRecorder()
+		parts.API.ServeHTTP(rec, req)
+		want := http.StatusCreated
+		if i == 5 {
+			want = http.StatusTooManyRequests
+		}
+		if rec.Code != want {
+			t.Fatalf("order %d = %d %s, want %d", i+1, rec.Code, rec.Body, want)
+		}
+	}
 }
