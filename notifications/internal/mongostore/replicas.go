@@ -1,0 +1,172 @@
+// Package mongostore keeps the notifications service's data in MongoDB
+// (or FerretDB): the replicas of users, tickets and orders, and the
+// sent-log of emails.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/notifications/internal/notify"
+)
+
+// Store is every store of the service on one database.
+type Store struct {
+	users, tickets, orders, mails *mongo.Collection
+}
+
+var (
+	_ notify.Users   = (*Store)(nil)
+	_ notify.Tickets = (*Store)(nil)
+	_ notify.Orders  = (*Store)(nil)
+	_ notify.Outbox  = (*Store)(nil)
+)
+
+// New returns the store of db, creating the sent-log's index on due mails.
+// Every collection is keyed by _id (users, tickets and orders by their
+// ids; mails by orderId:kind), which is the unique key.
+func New(ctx context.Context, db *mongo.Database) (*Store, error) {
+	s := &Store{
+		users: db.Collection("users"), tickets: db.Collection("tickets"),
+		orders: db.Collection("orders"), mails: db.Collection("mails"),
+	}
+	if _, err := s.mails.Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "state", Value: 1}, {Key: "due", Value: 1}},
+		Options: options.Index().SetName("state_due"),
+	}); err != nil {
+		return nil, fmt.Errorf("create mails index: %w", err)
+	}
+	return s, nil
+}
+
+type userDoc struct {
+	ID      string `bson:"_id"`
+	Email   string `bson:"email"`
+	Version int64  `bson:"version"`
+}
+
+type ticketDoc struct {
+	ID      string  `bson:"_id"`
+	Title   string  `bson:"title"`
+	Price   float64 `bson:"price"`
+	Version int64   `bson:"version"`
+}
+
+// putNewest inserts doc, or replaces the stored one when it is older.
+func putNewest(ctx context.Context, coll *mongo.Collection, id string, version int64, doc any) error {
+	_, err := coll.InsertOne(ctx, doc)
+	if err == nil {
+		return nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("insert %s %s: %w", coll.Name(), id, err)
+	}
+	_, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: bson.D{{Key: "$lt", Value: version}}}}, doc)
+	if err != nil {
+		return fmt.Errorf("replace %s %s: %w", coll.Name(), id, err)
+	}
+	return nil // replaced, or the stored one is as new or newer
+}
+
+func findOne[D any](ctx context.Context, coll *mongo.Collection, id string) (D, error) {
+	var d D
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return d, fmt.Errorf("%s %s: %w", coll.Name(), id, notify.ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("find %s %s: %w", coll.Name(), id, err)
+	}
+	return d, nil
+}
+
+// PutUser implements notify.Users.
+func (s *Store) PutUser(ctx context.Context, u notify.User) error {
+	return putNewest(ctx, s.users, u.ID, u.Version, userDoc(u))
+}
+
+// User implements notify.Users.
+func (s *Store) User(ctx context.Context, id string) (notify.User, error) {
+	d, err := findOne[userDoc](ctx, s.users, id)
+	return notify.User(d), err
+}
+
+// PutTicket implements notify.Tickets.
+func (s *Store) PutTicket(ctx context.Context, t notify.Ticket) error {
+	return putNewest(ctx, s.tickets, t.ID, t.Version, ticketDoc(t))
+}
+
+// Ticket implements notify.Tickets.
+func (s *Store) Ticket(ctx context.Context, id string) (notify.Ticket, error) {
+	d, err := findOne[ticketDoc](ctx, s.tickets, id)
+	return notify.Ticket(d), err
+}
+
+type orderDoc struct {
+	ID          string    `bson:"_id"`
+	Version     int64     `bson:"version"`
+	UserID      string    `bson:"userId"`
+	TicketID    string    `bson:"ticketId"`
+	Price       float64   `bson:"price"`
+	ExpiresAt   time.Time `bson:"expiresAt"`
+	Paid        bool      `bson:"paid"`
+	CancelledAt time.Time `bson:"cancelledAt,omitempty"`
+}
+
+// CreateOrder implements notify.Orders.
+func (s *Store) CreateOrder(ctx context.Context, o notify.Order) error {
+	_, err := s.orders.InsertOne(ctx, orderDoc(o))
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("order %s: %w", o.ID, notify.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert order %s: %w", o.ID, err)
+	}
+	return nil
+}
+
+// CancelOrder implements notify.Orders: cancelledAt is set by the first
+// cancellation only (a filter on its absence), the version raised to the
+// event's.
+func (s *Store) CancelOrder(ctx context.Context, id string, version int64, at time.Time) (notify.Order, error) {
+	if _, err := s.orders.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "cancelledAt", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "cancelledAt", Value: at}}}}); err != nil {
+		return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
+	}
+	if _, err := s.orders.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: bson.D{{Key: "$lt", Value: version}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: version}}}}); err != nil {
+		return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
+	}
+	return s.Order(ctx, id)
+}
+
+// PayOrder implements notify.Orders.
+func (s *Store) PayOrder(ctx context.Context, id string) (notify.Order, error) {
+	if _, err := s.orders.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "paid", Value: true}}}}); err != nil {
+		return notify.Order{}, fmt.Errorf("pay order %s: %w", id, err)
+	}
+	return s.Order(ctx, id)
+}
+
+// Order implements notify.Orders.
+func (s *Store) Order(ctx context.Context, id string) (notify.Order, error) {
+	d, err := findOne[orderDoc](ctx, s.orders, id)
+	if err != nil {
+		return notify.Order{}, err
+	}
+	o := notify.Order(d)
+	o.ExpiresAt, o.CancelledAt = o.ExpiresAt.UTC(), o.CancelledAt.UTC()
+	if d.CancelledAt.IsZero() {
+		o.CancelledAt = time.Time{}
+	}
+	return o, nil
+}
