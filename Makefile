@@ -1,5 +1,5 @@
 # GitTix — run `make help` for the targets.
-MODULES := common auth tickets orders expiration payments client infra/devstack infra/manifests
+MODULES := common auth tickets orders expiration payments notifications client infra/devstack infra/manifests
 export GOFLAGS ?= -buildvcs=false
 
 .PHONY: help dev deps test lint fmt vet bench soak fuzz tidy

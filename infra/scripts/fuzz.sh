@@ -12,7 +12,7 @@
 # commit it with the fix, and it stays in the seed corpus for good.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
+MODULES=${MODULES:-common auth tickets orders expiration payments notifications client infra/devstack infra/manifests}
 FUZZTIME=${FUZZTIME:-30s}
 FUZZ=${FUZZ:-.}
 

@@ -4,7 +4,7 @@
 # Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
+MODULES=${MODULES:-common auth tickets orders expiration payments notifications client infra/devstack infra/manifests}
 # make soak runs the same way with TEST_TAGS=integration,soak, without -race.
 TEST_TAGS=${TEST_TAGS:-integration}
 TEST_RACE=${TEST_RACE--race}

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-MODULES=${MODULES:-common auth tickets orders expiration payments client infra/devstack infra/manifests}
+MODULES=${MODULES:-common auth tickets orders expiration payments notifications client infra/devstack infra/manifests}
 export GOWORK=off
 
 tools=$root/infra/tools
