@@ -3,12 +3,14 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -250,5 +252,68 @@ func TestNATSStreamingKeepsNoDeadLetters(t *testing.T) {
 	c := connect(t, startStan(t), "listener", discard)
 	if _, err := c.DeadLetters(t.Context(), 0); !errors.Is(err, bus.ErrNoDeadLetters) {
 		t.Errorf("DeadLetters err = %v, want ErrNoDeadLetters", err)
+	}
+}
+
+// TestJetStreamServerRestart: the file store keeps the stream and the
+// consumers over a server restart; clients reconnect without counting as
+// lost, and a listener resumes with what was published after the restart.
+func TestJetStreamServerRestart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	start := func(port int) *natsserver.Server {
+		s, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true,
+			JetStream: true, StoreDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Start()
+		if !s.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		return s
+	}
+	s := start(-1)
+	port := s.Addr().(*net.TCPAddr).Port
+	srv := &testServer{transport: bus.TransportJetStream, url: s.ClientURL()}
+	c := connect(t, srv, "listener", discard)
+	var mu sync.Mutex
+	var seen []string
+	if err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service"}, discard,
+		func(_ context.Context, e events.ExpirationComplete) error {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, e.OrderID)
+			return nil
+		}); err != nil {
+		t.Fatal(err)
+	}
+	pub := connect(t, srv, "publisher", discard)
+	publish(t, pub, events.ExpirationComplete{OrderID: "before"})
+	bustest.Eventually(t, "first delivery", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 1 })
+
+	s.Shutdown()
+	s.WaitForShutdown()
+	s = start(port)
+	t.Cleanup(s.Shutdown)
+	bustest.Eventually(t, "publish after the restart", func() bool {
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		return bus.PublishEvent(ctx, pub, events.ExpirationComplete{OrderID: "after"}) == nil
+	})
+	bustest.Eventually(t, "delivery after the restart", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(seen, "after")
+	})
+	mu.Lock()
+	if seen[0] != "before" || slices.Contains(seen[1:], "before") {
+		t.Errorf("seen = %v: the acked message came again", seen)
+	}
+	mu.Unlock()
+	select {
+	case err := <-c.Lost():
+		t.Errorf("a restart within the loss budget reported %v", err)
+	default:
 	}
 }
