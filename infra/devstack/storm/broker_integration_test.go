@@ -65,17 +65,20 @@ type message struct {
 	attempts    int
 }
 
-// listen subscribes a queue group's handler to the subject of E.
-func listen[E events.Event](b *broker, group string, h bus.Handler[E], after func(data []byte)) {
-	subject := events.SubjectOf[E]()
-	log := b.log.With("subject", string(subject), "queue_group", group)
-	b.subs[subject] = append(b.subs[subject], subscriber{
-		group: group,
-		handle: func(ctx context.Context, m message) bool {
-			return bus.Dispatch(ctx, log, h, m.data, m.seq, m.redelivered, 5*time.Second)
-		},
-		after: after,
-	})
+// listen subscribes a queue group's declared listeners (a service's
+// app.Parts.Listeners); after names, by subject, what runs after each
+// delivery (nil: nothing).
+func listen(b *broker, group string, subs []bus.Subscription, after map[events.Subject]func(data []byte)) {
+	for _, s := range subs {
+		log := b.log.With("subject", string(s.Subject), "queue_group", group)
+		b.subs[s.Subject] = append(b.subs[s.Subject], subscriber{
+			group: group,
+			handle: func(ctx context.Context, m message) bool {
+				return s.Dispatch(ctx, log, m.data, m.seq, m.redelivered, 5*time.Second)
+			},
+			after: after[s.Subject],
+		})
+	}
 }
 
 // publish queues an event for every group that listens to its subject.

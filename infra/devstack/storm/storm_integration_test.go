@@ -199,7 +199,7 @@ func (w *world) check() result {
 			diverge("order %s: orders has %s v%d, payments' replica %s v%d (want %s v%d)", id, o.Status, o.Version, got.status, got.version, want.status, want.version)
 		}
 	}
-	if logged := w.log.count("refund needed"); logged < r.refunds {
+	if logged := w.log.count("payment for a cancelled order"); logged < r.refunds {
 		diverge("%d cancelled orders were paid, %d logged for a refund", r.refunds, logged)
 	}
 	return r

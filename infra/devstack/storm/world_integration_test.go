@@ -27,6 +27,7 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
+	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
@@ -120,14 +121,11 @@ func newWorld(t *testing.T, seed uint64) *world {
 		json.Unmarshal(data, &e)
 		return e.OrderID
 	})
-	listen(w.b, "tickets-service", tickets.OrderCreated, ticketDoc)
-	listen(w.b, "tickets-service", tickets.OrderCancelled, ticketDoc)
-	listen(w.b, "orders-service", orders.TicketCreated, nil)
-	listen(w.b, "orders-service", orders.TicketUpdated, nil)
-	listen(w.b, "orders-service", orders.ExpirationComplete, orderDoc)
-	listen(w.b, "orders-service", orders.PaymentCreated, orderDoc)
-	listen(w.b, "payments-service", payments.OrderCreated, nil)
-	listen(w.b, "payments-service", payments.OrderCancelled, nil)
+	listen(w.b, "tickets-service", []bus.Subscription{bus.On(tickets.OrderCreated), bus.On(tickets.OrderCancelled)},
+		map[events.Subject]func([]byte){events.SubjectOrderCreated: ticketDoc, events.SubjectOrderCancelled: ticketDoc})
+	listen(w.b, ordersapp.QueueGroup, orders.Listeners,
+		map[events.Subject]func([]byte){events.SubjectExpirationComplete: orderDoc, events.SubjectPaymentCreated: orderDoc})
+	listen(w.b, "payments-service", []bus.Subscription{bus.On(payments.OrderCreated), bus.On(payments.OrderCancelled)}, nil)
 
 	for i := range 10 {
 		w.sellers = append(w.sellers, auth.User{ID: bson.NewObjectID().Hex(), Email: fmt.Sprintf("seller%d@storm.test", i)})
