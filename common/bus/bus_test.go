@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,11 +13,11 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
-	stand "github.com/nats-io/nats-streaming-server/server"
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/testenv"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -58,23 +57,8 @@ func eachTransport(t *testing.T, test func(t *testing.T, tr transport)) {
 // free 127.0.0.1 port.
 func startStan(t *testing.T) *testServer {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	nOpts := stand.DefaultNatsServerOptions
-	nOpts.Host, nOpts.Port = "127.0.0.1", port
-	nOpts.NoLog, nOpts.NoSigs = true, true
-	sOpts := stand.GetDefaultOptions()
-	sOpts.ID = "ticketing"
-	s, err := stand.RunServerWithOpts(sOpts, &nOpts)
-	if err != nil {
-		t.Fatalf("start nats streaming: %v", err)
-	}
-	t.Cleanup(s.Shutdown)
-	return &testServer{transport: bus.TransportStan, url: fmt.Sprintf("nats://127.0.0.1:%d", port), shutdown: s.Shutdown}
+	s, url := testenv.StartNATS(t)
+	return &testServer{transport: bus.TransportStan, url: url, shutdown: s.Shutdown}
 }
 
 // startJetStream runs an embedded nats-server with JetStream on a file

@@ -9,19 +9,18 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	stand "github.com/nats-io/nats-streaming-server/server"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/testenv"
 )
 
 // Load and contention through the make dev gateway (issue 10). The buyers
@@ -269,7 +268,7 @@ func TestRushManyTickets(t *testing.T) {
 // channel; or answered 409 and not applied. None is lost silently.
 func TestConcurrentEdits(t *testing.T) {
 	const edits = 20
-	natsURL := loadNATS(t)
+	_, natsURL := testenv.StartNATS(t) // a server of the test's own, whose channels it reads
 	c := newLoadClient(startApp(t, map[string]string{"JWT_KEY": loadJWTKey, "NATS_URL": natsURL, "NATS_CLUSTER_ID": "ticketing"}), edits)
 	updated := bustest.Record[events.TicketUpdated](t, bustest.Connect(t, natsURL, "ticketing"))
 
@@ -339,27 +338,4 @@ func TestConcurrentEdits(t *testing.T) {
 		}
 	}
 	t.Logf("%d concurrent edits → %d applied as versions 1..%d, each with its ticket:updated on the channel; %d answered 409", edits, n, n, conflicts)
-}
-
-// loadNATS runs a NATS Streaming server for one app, so the test can read
-// the app's channels.
-func loadNATS(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	nOpts := stand.DefaultNatsServerOptions
-	nOpts.Host, nOpts.Port = "127.0.0.1", port
-	nOpts.NoLog, nOpts.NoSigs = true, true
-	sOpts := stand.GetDefaultOptions()
-	sOpts.ID = "ticketing"
-	s, err := stand.RunServerWithOpts(sOpts, &nOpts)
-	if err != nil {
-		t.Fatalf("start nats streaming: %v", err)
-	}
-	t.Cleanup(s.Shutdown)
-	return fmt.Sprintf("nats://127.0.0.1:%d", port)
 }
