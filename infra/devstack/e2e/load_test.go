@@ -32,7 +32,7 @@ import (
 // package's parallel tests, so that their load does not starve the others
 // (the whole app of each test runs in this process, on two cores).
 
-const loadJWTKey = "load-test-jwt-key"
+const loadJWTKey = "load-test-jwt-key-of-32-bytes-or-more"
 
 // loadClient sends the requests of many users, each with its own user's
 // session cookie, at most inFlight at a time (the others wait their turn

@@ -15,9 +15,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gittix/ticketing/common/auth"
 )
 
-const tokenTestKey = "tokens-test-jwt-key"
+const tokenTestKey = "tokens-test-jwt-key-of-32-bytes-or-more"
 
 var b64 = base64.RawURLEncoding
 
@@ -73,7 +75,7 @@ func TestForgedSessions(t *testing.T) {
 
 	// Claims of the buyer: a valid token with them may do what the buyer may.
 	claims := func(extra map[string]any) map[string]any {
-		c := map[string]any{"id": me.CurrentUser.ID, "email": me.CurrentUser.Email, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+		c := map[string]any{"id": me.CurrentUser.ID, "email": me.CurrentUser.Email, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "iss": auth.Issuer, "aud": auth.Audience}
 		for k, v := range extra {
 			if v == nil {
 				delete(c, k)
@@ -117,6 +119,8 @@ func TestForgedSessions(t *testing.T) {
 		{"expired", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()})), key, sha256.New))},
 		{"no expiry", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"exp": nil})), key, sha256.New))},
 		{"not yet valid (nbf)", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"nbf": now.Add(time.Hour).Unix()})), key, sha256.New))},
+		{"another issuer", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"iss": "someone-else"})), key, sha256.New))},
+		{"no audience", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"aud": nil})), key, sha256.New))},
 		{"issued in the future", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"iat": now.Add(time.Hour).Unix()})), key, sha256.New))},
 		{"exp a string", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"exp": "never"})), key, sha256.New))},
 		{"no user id", sessionCookie(hmacSign(jwtParts(t, hs256, claims(map[string]any{"id": nil})), key, sha256.New))},

@@ -32,7 +32,7 @@ import (
 var discard = slog.New(slog.DiscardHandler)
 
 // jwtKey signs the sessions of every test.
-const jwtKey = "faults-test-jwt-key"
+const jwtKey = "faults-test-jwt-key-of-32-bytes-or-more"
 
 // cluster is one test's deployment: its NATS Streaming server, its
 // databases (named after a random id) and its service processes.
@@ -104,18 +104,19 @@ func (c *cluster) add(name string, env map[string]string) *service {
 		t: c.t, name: name, bin: filepath.Join(binDir, name), port: freePort(c.t),
 		out: &syncBuffer{}, backoff: 250 * time.Millisecond,
 	}
-	base := map[string]string{
-		"HOST":            "127.0.0.1",
-		"PORT":            strconv.Itoa(s.port),
-		"NATS_URL":        c.nats.URL(),
-		"NATS_CLUSTER_ID": clusterID,
-		"NATS_CLIENT_ID":  name + "-0", // the pod's name: the same after a restart
-		"JWT_KEY":         jwtKey,
+	var db string
+	if name != "expiration" {
+		s.db = c.id + "_" + name
+		db = s.db
 	}
+	base, err := stack.ServiceEnv(stackEnv, name+"-0", s.port, db) // the pod's name: the same after a restart
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	base["NATS_URL"], base["NATS_CLUSTER_ID"], base["JWT_KEY"] = c.nats.URL(), clusterID, jwtKey
 	switch name {
 	case "auth", "tickets", "orders", "payments":
-		s.db = c.id + "_" + name
-		base["MONGO_URI"] = withDatabase(c.t, stackEnv[stack.EnvMongoURI], s.db, c.mongoAddr)
+		base["MONGO_URI"] = withMongoAddr(c.t, base["MONGO_URI"], c.mongoAddr)
 	case "expiration":
 		if _, ok := env["REDIS_URL"]; !ok {
 			base["REDIS_URL"] = redisDB(c.t, stackEnv[stack.EnvRedisURL])
@@ -126,7 +127,6 @@ func (c *cluster) add(name string, env map[string]string) *service {
 		base["EXPIRATION_WINDOW_SECONDS"] = "600" // no order expires during a test unless it asks
 	case "payments":
 		base["STRIPE_KEY"] = "sk_test_faults"
-		base["STRIPE_API_BASE"] = stackEnv[stack.EnvStripeAPIBase]
 	}
 	for k, v := range env {
 		base[k] = v
@@ -389,18 +389,18 @@ func (b *syncBuffer) String() string {
 
 var _ io.Writer = (*syncBuffer)(nil)
 
-// withDatabase returns the MongoDB uri naming database db, and host:port
-// addr instead of its own if addr is set.
-func withDatabase(t *testing.T, uri, db, addr string) string {
+// withMongoAddr returns the MongoDB uri with its host:port replaced by
+// addr, when addr is set (a test's fault-injecting proxy).
+func withMongoAddr(t *testing.T, uri, addr string) string {
 	t.Helper()
+	if addr == "" {
+		return uri
+	}
 	u, err := url.Parse(uri)
 	if err != nil {
 		t.Fatalf("MONGO_URI: %v", err)
 	}
-	u.Path = "/" + db
-	if addr != "" {
-		u.Host = addr
-	}
+	u.Host = addr
 	return u.String()
 }
 

@@ -99,25 +99,22 @@ func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]fo
 	defer logs.Close()
 
 	key := randomKey()
-	envOf := func(name string, port int) []string {
-		mongoURI, _ := url.Parse(senv[stack.EnvMongoURI])
-		mongoURI.Path = "/" + name
-		return []string{
-			"PATH=" + os.Getenv("PATH"),
-			"HOST=127.0.0.1",
-			"PORT=" + strconv.Itoa(port),
-			"MONGO_URI=" + mongoURI.String(),
-			"NATS_URL=" + senv[stack.EnvNATSURL],
-			"NATS_CLUSTER_ID=" + senv[stack.EnvNATSClusterID],
-			"NATS_CLIENT_ID=" + name + "-" + randomKey()[:8],
-			"REDIS_URL=" + senv[stack.EnvRedisURL],
-			"STRIPE_API_BASE=" + senv[stack.EnvStripeAPIBase],
-			"STRIPE_KEY=sk_test_bench",
-			"JWT_KEY=" + key,
-			"COOKIE_SECURE=false",
-			"API_BASE_URL=" + gateway,
-			"EXPIRATION_WINDOW_SECONDS=" + cfg.window,
+	envOf := func(name string, port int) ([]string, error) {
+		env, err := stack.ServiceEnv(senv, name+"-"+randomKey()[:8], port, name)
+		if err != nil {
+			return nil, err
 		}
+		env["PATH"] = os.Getenv("PATH")
+		env["STRIPE_KEY"] = "sk_test_bench"
+		env["JWT_KEY"] = key
+		env["COOKIE_SECURE"] = "false"
+		env["API_BASE_URL"] = gateway
+		env["EXPIRATION_WINDOW_SECONDS"] = cfg.window
+		var list []string
+		for k, v := range env {
+			list = append(list, k+"="+v)
+		}
+		return list, nil
 	}
 	start := func(name string) (*proc, error) {
 		port, err := freePort()
@@ -125,7 +122,9 @@ func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]fo
 			return nil, err
 		}
 		cmd := exec.Command(filepath.Join(bin, name))
-		cmd.Env = envOf(name, port)
+		if cmd.Env, err = envOf(name, port); err != nil {
+			return nil, err
+		}
 		cmd.Stdout, cmd.Stderr = logs, logs
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {

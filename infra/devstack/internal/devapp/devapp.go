@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -104,19 +103,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		if err != nil {
 			return err
 		}
-		env := map[string]string{
-			"HOST":            "127.0.0.1",
-			"PORT":            strconv.Itoa(port),
-			"NATS_URL":        stackEnv[stack.EnvNATSURL],
-			"NATS_CLUSTER_ID": stackEnv[stack.EnvNATSClusterID],
-			"NATS_CLIENT_ID":  p.name + "-dev",
-			"REDIS_URL":       stackEnv[stack.EnvRedisURL],
-			"STRIPE_API_BASE": stackEnv[stack.EnvStripeAPIBase],
-			"API_BASE_URL":    gatewayURL,
-		}
-		if env["MONGO_URI"], err = withDatabase(stackEnv[stack.EnvMongoURI], cfg.DBPrefix+p.name); err != nil {
+		env, err := stack.ServiceEnv(stackEnv, p.name+"-dev", port, cfg.DBPrefix+p.name)
+		if err != nil {
 			return err
 		}
+		env["API_BASE_URL"] = gatewayURL
 		penv := func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -218,15 +209,6 @@ func Gateway(targets map[string]*url.URL) http.Handler {
 			fmt.Fprintln(w, `{"errors":[{"message":"Service unavailable, try again"}]}`)
 		},
 	}
-}
-
-func withDatabase(uri, db string) (string, error) {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return "", fmt.Errorf("MONGO_URI: %w", err)
-	}
-	u.Path = "/" + db
-	return u.String(), nil
 }
 
 func freePort() (int, error) {
