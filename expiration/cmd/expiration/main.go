@@ -2,21 +2,8 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-
+	"github.com/gittix/ticketing/common/process"
 	"github.com/gittix/ticketing/expiration/app"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With("service", "expiration")
-	if err := app.Run(ctx, log, os.Getenv); err != nil {
-		log.Error("exit", "err", err)
-		os.Exit(1)
-	}
-}
+func main() { process.Main("expiration", app.Run) }
