@@ -6,11 +6,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,36 +30,11 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	natsURL, cluster := testenv.NATS(t)
-	mongoURI, err := url.Parse(testenv.MongoURI(t))
-	if err != nil {
-		t.Fatalf("mongo uri: %v", err)
-	}
-	mongoURI.Path = "/" + db.Name()
-	port := freePort(t)
 	key := "app-test-key-0123456789abcdef0123"
-	env := map[string]string{
-		"HOST": "127.0.0.1", "PORT": port, "JWT_KEY": key, "MONGO_URI": mongoURI.String(),
+	base := testenv.RunService(t, app.Run, map[string]string{
+		"JWT_KEY": key, "MONGO_URI": testenv.MongoURIOf(t, db.Name()),
 		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster, "EXPIRATION_WINDOW_SECONDS": "60",
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v, want nil after cancel", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("Run did not return within 20s of cancel")
-		}
 	})
-
-	base := "http://127.0.0.1:" + port
-	bustest.Eventually(t, "readyz answers 200", func() bool { return status(t, http.MethodGet, base+"/readyz", "", nil) == http.StatusOK })
 	if got := status(t, http.MethodGet, base+"/healthz", "", nil); got != http.StatusOK {
 		t.Errorf("healthz = %d, want 200", got)
 	}
@@ -116,41 +88,7 @@ func status(t *testing.T, method, url, body string, cookie *http.Cookie) int {
 	return code
 }
 
-// do sends a request and returns the status and body; 0 when the server
-// cannot be reached (yet).
-func do(t *testing.T, method, url, body string, cookie *http.Cookie) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cookie != nil {
-		req.AddCookie(cookie)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, ""
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return 0, ""
-	}
-	return res.StatusCode, string(b)
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
+var do = testenv.Request
 
 // TestNewPartsCap: NewParts caps a user's open orders at 5 by default.
 func TestNewPartsCap(t *testing.T) {

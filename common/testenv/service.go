@@ -1,0 +1,106 @@
+package testenv
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// MongoURIOf returns the test stack's MongoDB URI naming the database db.
+func MongoURIOf(t testing.TB, db string) string {
+	t.Helper()
+	u, err := url.Parse(MongoURI(t))
+	if err != nil {
+		t.Fatalf("MONGO_URI: %v", err)
+	}
+	u.Path = "/" + db
+	return u.String()
+}
+
+// RunService runs a service's Run (app.Run) with env as its environment,
+// on 127.0.0.1 and a free port (HOST and PORT are set unless env has
+// them), waits until its /readyz answers 200, and returns its base URL. At
+// the end of the test it cancels the service, which must return nil within
+// 20 s.
+func RunService(t testing.TB, run func(context.Context, *slog.Logger, func(string) string) error, env map[string]string) string {
+	t.Helper()
+	vars := map[string]string{"HOST": "127.0.0.1", "PORT": FreePort(t)}
+	for k, v := range env {
+		vars[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return vars[k] }) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v, want nil after cancel", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Errorf("Run did not return within 20s of cancel")
+		}
+	})
+	base := "http://" + net.JoinHostPort(vars["HOST"], vars["PORT"])
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before it was ready: %v", err)
+		default:
+		}
+		if code, _ := Request(t, http.MethodGet, base+"/readyz", "", nil); code == http.StatusOK {
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s/readyz not 200 within 30s", base)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Request sends a request (a JSON body unless body is empty, the cookie
+// unless nil) and returns the status and body; 0 when the server cannot be
+// reached.
+func Request(t testing.TB, method, url, body string, cookie *http.Cookie) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, ""
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, ""
+	}
+	return res.StatusCode, string(b)
+}
