@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 )
 
@@ -93,30 +94,17 @@ func newUser(t *testing.T, base string) *user {
 // do sends a JSON request and decodes the JSON answer into out (if not nil).
 func (u *user) do(method, path string, body, out any) int {
 	u.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, u.base+path, rd)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := u.http.Do(req)
+	api := apiclient.Client{Base: u.base, HTTP: u.http}
+	a, err := api.Do(context.Background(), method, path, nil, body)
 	if err != nil {
 		u.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if out != nil && len(b) > 0 {
-		if err := json.Unmarshal(b, out); err != nil {
-			u.t.Fatalf("%s %s: decode %q: %v", method, path, b, err)
+	if out != nil && len(a.Body) > 0 {
+		if err := a.Decode(out); err != nil {
+			u.t.Fatalf("%s %s: decode %q: %v", method, path, a.Body, err)
 		}
 	}
-	return res.StatusCode
+	return a.Status
 }
 
 func (u *user) mustDo(method, path string, body any, want int, out any) {

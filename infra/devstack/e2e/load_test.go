@@ -3,11 +3,8 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -21,6 +18,7 @@ import (
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 )
 
 // Load and contention through the make dev gateway (issue 10). The buyers
@@ -39,14 +37,13 @@ const loadJWTKey = "load-test-jwt-key-of-32-bytes-or-more"
 // before their request starts, so that its timeout measures the answer,
 // not the queue), over as many keep-alive connections.
 type loadClient struct {
-	base  string
-	http  *http.Client
+	api   *apiclient.Client
 	slots chan struct{}
 }
 
 func newLoadClient(base string, inFlight int) *loadClient {
 	tr := &http.Transport{MaxConnsPerHost: inFlight, MaxIdleConnsPerHost: inFlight, IdleConnTimeout: 30 * time.Second}
-	return &loadClient{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, slots: make(chan struct{}, inFlight)}
+	return &loadClient{api: &apiclient.Client{Base: base, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, slots: make(chan struct{}, inFlight)}
 }
 
 // loadUser is a signed-in user: a fresh id and its session cookie.
@@ -79,50 +76,19 @@ type answer struct {
 }
 
 func (c *loadClient) do(ctx context.Context, u loadUser, method, path string, body any) answer {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return answer{err: err}
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.AddCookie(u.cookie)
 	select {
 	case c.slots <- struct{}{}:
 	case <-ctx.Done():
 		return answer{err: ctx.Err()}
 	}
 	defer func() { <-c.slots }()
-	res, err := c.http.Do(req)
+	res, err := c.api.Do(ctx, method, path, u.cookie, body)
 	if err != nil {
-		return answer{err: err}
+		return answer{status: res.Status, err: err}
 	}
-	defer res.Body.Close()
-	var out struct {
-		ID      string  `json:"id"`
-		Version int64   `json:"version"`
-		Title   string  `json:"title"`
-		Price   float64 `json:"price"`
-		OrderID string  `json:"orderId"`
-		Errors  []struct {
-			Message string `json:"message"`
-		} `json:"errors"`
-	}
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		return answer{status: res.StatusCode, err: err}
-	}
-	json.Unmarshal(raw, &out) // an empty or odd body leaves the fields empty
-	a := answer{status: res.StatusCode, id: out.ID, version: out.Version, title: out.Title, price: out.Price, orderID: out.OrderID}
-	if len(out.Errors) > 0 {
-		a.message = out.Errors[0].Message
-	}
-	return a
+	var t apiclient.Ticket
+	res.Decode(&t) // an empty or odd body leaves the fields empty
+	return answer{status: res.Status, id: t.ID, version: t.Version, title: t.Title, price: t.Price, orderID: t.OrderID, message: res.Message()}
 }
 
 // sell creates n tickets of seller, then one more (the sentinel), and

@@ -3,12 +3,11 @@
 package faults_test
 
 import (
-	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 )
 
 // user is an API client signed in as a fresh user.
@@ -23,41 +23,20 @@ type user struct {
 	t      *testing.T
 	id     string
 	cookie *http.Cookie
-	http   *http.Client
+	api    *apiclient.Client
 }
 
 func newUser(t *testing.T) *user {
 	t.Helper()
 	u := auth.User{ID: randHex(12), Email: "u" + randHex(4) + "@faults.test"}
-	return &user{t: t, id: u.ID, cookie: authtest.Cookie(t, []byte(jwtKey), u), http: &http.Client{Timeout: 30 * time.Second}}
+	return &user{t: t, id: u.ID, cookie: authtest.Cookie(t, []byte(jwtKey), u), api: apiclient.New("")}
 }
 
-// do sends a JSON request and returns the status and body; err is a
-// transport error (no answer).
+// do sends a JSON request to url and returns the status and body; err is
+// a transport error (no answer).
 func (u *user) do(method, url string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.AddCookie(u.cookie)
-	res, err := u.http.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, b, err
+	a, err := u.api.Do(context.Background(), method, url, u.cookie, body)
+	return a.Status, a.Body, err
 }
 
 // must sends a request that must answer want, and decodes the answer into
@@ -78,22 +57,10 @@ func (u *user) must(method, url string, body any, want int, out any) {
 	}
 }
 
-type ticketJSON struct {
-	ID      string  `json:"id"`
-	Title   string  `json:"title"`
-	Price   float64 `json:"price"`
-	Version int64   `json:"version"`
-	OrderID string  `json:"orderId"`
-}
-
-type orderJSON struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Version int64  `json:"version"`
-	Ticket  struct {
-		ID string `json:"id"`
-	} `json:"ticket"`
-}
+type (
+	ticketJSON = apiclient.Ticket
+	orderJSON  = apiclient.Order
+)
 
 // sell creates a ticket.
 func (u *user) sell(tickets string, title string, price float64) ticketJSON {

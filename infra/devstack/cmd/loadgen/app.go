@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
@@ -211,10 +210,9 @@ func waitReplicated(ctx context.Context, mc *mongo.Client, ids []string, timeout
 // key is the app's JWT_KEY), so that thousands of distinct users cost no
 // sign-up each.
 type api struct {
-	base    string
-	http    *http.Client
+	client  *apiclient.Client
 	key     []byte
-	seller  string       // the cookie of the user who sells every ticket
+	seller  *http.Cookie // the session of the user who sells every ticket
 	created atomic.Int64 // tickets created through this client
 
 	mu      sync.Mutex
@@ -243,19 +241,19 @@ func newAPI(base string, key []byte, conns int) *api {
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	a := &api{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, key: key}
+	a := &api{client: &apiclient.Client{Base: base, HTTP: &http.Client{Transport: tr, Timeout: 30 * time.Second}}, key: key}
 	a.seller = a.newUser()
 	return a
 }
 
 // newUser returns the session cookie of a new user.
-func (a *api) newUser() string {
+func (a *api) newUser() *http.Cookie {
 	id := bson.NewObjectID().Hex()
-	tok, err := auth.Sign(a.key, auth.User{ID: id, Email: "u" + id + "@bench.test"}, time.Now(), 24*time.Hour)
+	c, err := apiclient.Session(a.key, auth.User{ID: id, Email: "u" + id + "@bench.test"}, 24*time.Hour)
 	if err != nil {
 		panic(err) // HS256 signing with a non-empty key cannot fail
 	}
-	return "session=" + auth.EncodeCookie(tok)
+	return c
 }
 
 // statusError is an answer other than the expected one.
@@ -271,8 +269,8 @@ func (e *statusError) Error() string {
 
 // do sends one request with a JSON body (if body is not nil) and the cookie
 // (if any). It returns an error unless the status is want; out, if not nil,
-// gets the decoded answer, else the body is discarded.
-func (a *api) do(ctx context.Context, method, path, cookie string, body []byte, want int, out any) error {
+// gets the decoded answer.
+func (a *api) do(ctx context.Context, method, path string, cookie *http.Cookie, body []byte, want int, out any) error {
 	status, err := a.send(ctx, method, path, cookie, body, out)
 	if err != nil {
 		return err
@@ -288,52 +286,31 @@ type answer struct {
 	body string // kept for answers other than 2xx
 }
 
-func (a *api) send(ctx context.Context, method, path, cookie string, body []byte, out any) (answer, error) {
-	var rd io.Reader
+func (a *api) send(ctx context.Context, method, path string, cookie *http.Cookie, body []byte, out any) (answer, error) {
+	var b any
 	if body != nil {
-		rd = bytes.NewReader(body)
+		b = body
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	res, err := a.client.Do(ctx, method, path, cookie, b)
 	if err != nil {
 		return answer{}, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	res, err := a.http.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer res.Body.Close()
-	ans := answer{code: res.StatusCode}
+	ans := answer{code: res.Status}
 	switch {
-	case res.StatusCode >= 300:
-		b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
-		ans.body = string(b)
+	case res.Status >= 300:
+		ans.body = string(res.Body[:min(len(res.Body), 4096)])
 	case out != nil:
-		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		if err := res.Decode(out); err != nil {
 			return ans, fmt.Errorf("%s %s: decode: %w", method, path, err)
 		}
 	}
-	_, err = io.Copy(io.Discard, res.Body) // so that the connection is reused
-	return ans, err
+	return ans, nil
 }
 
-type ticketJSON struct {
-	ID      string  `json:"id"`
-	Title   string  `json:"title"`
-	Price   float64 `json:"price"`
-	OrderID string  `json:"orderId"`
-}
-
-type orderJSON struct {
-	ID        string    `json:"id"`
-	Status    string    `json:"status"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
+type (
+	ticketJSON = apiclient.Ticket
+	orderJSON  = apiclient.Order
+)
 
 // createTicket creates one ticket for sale and returns its id.
 func (a *api) createTicket(ctx context.Context) (string, error) {
@@ -374,7 +351,7 @@ func (a *api) createTickets(ctx context.Context, n int) ([]string, error) {
 }
 
 // order places an order for ticket id as the user of cookie.
-func (a *api) order(ctx context.Context, cookie, id string) (answer, orderJSON, error) {
+func (a *api) order(ctx context.Context, cookie *http.Cookie, id string) (answer, orderJSON, error) {
 	var o orderJSON
 	ans, err := a.send(ctx, "POST", "/api/orders", cookie, orderBody(id), &o)
 	return ans, o, err
@@ -385,7 +362,7 @@ func orderBody(ticketID string) []byte { return []byte(`{"ticketId":"` + ticketI
 // available returns how many tickets GET /api/tickets lists.
 func (a *api) available(ctx context.Context) (int, error) {
 	var ts []ticketJSON
-	if err := a.do(ctx, "GET", "/api/tickets", "", nil, http.StatusOK, &ts); err != nil {
+	if err := a.do(ctx, "GET", "/api/tickets", nil, nil, http.StatusOK, &ts); err != nil {
 		return 0, err
 	}
 	return len(ts), nil

@@ -228,10 +228,10 @@ func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]fo
 func footprintLoad(ctx context.Context, a *api, mc *mongo.Client, cfg footprintConfig) ([]row, error) {
 	for i := range 5 {
 		body := fmt.Appendf(nil, `{"email":"bench%d@example.com","password":"bench-pass-%d"}`, i, i)
-		if err := a.do(ctx, "POST", "/api/users/signup", "", body, http.StatusCreated, nil); err != nil {
+		if err := a.do(ctx, "POST", "/api/users/signup", nil, body, http.StatusCreated, nil); err != nil {
 			return nil, err
 		}
-		if err := a.do(ctx, "POST", "/api/users/signin", "", body, http.StatusOK, nil); err != nil {
+		if err := a.do(ctx, "POST", "/api/users/signin", nil, body, http.StatusOK, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -252,7 +252,7 @@ func footprintLoad(ctx context.Context, a *api, mc *mongo.Client, cfg footprintC
 	r.target, r.met, r.note = "", "", ""
 	// Pages render through the client too.
 	for _, path := range []string{"/", "/tickets/" + catalogue[0]} {
-		if err := a.do(ctx, "GET", path, "", nil, http.StatusOK, nil); err != nil {
+		if err := a.do(ctx, "GET", path, nil, nil, http.StatusOK, nil); err != nil {
 			return rows, err
 		}
 	}

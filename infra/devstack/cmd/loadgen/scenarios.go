@@ -32,9 +32,9 @@ func browse(ctx context.Context, a *api, catalogue []string, conns int, warmup, 
 	res := closedLoop(ctx, conns, warmup, dur, func(_ int, rng *rand.Rand) op {
 		return func(ctx context.Context) (string, error) {
 			if rng.IntN(2) == 0 {
-				return "list", a.do(ctx, "GET", "/api/tickets", "", nil, http.StatusOK, nil)
+				return "list", a.do(ctx, "GET", "/api/tickets", nil, nil, http.StatusOK, nil)
 			}
-			return "show", a.do(ctx, "GET", "/api/tickets/"+catalogue[rng.IntN(len(catalogue))], "", nil, http.StatusOK, nil)
+			return "show", a.do(ctx, "GET", "/api/tickets/"+catalogue[rng.IntN(len(catalogue))], nil, nil, http.StatusOK, nil)
 		}
 	})
 	all := res.all.stats()
@@ -80,7 +80,7 @@ func contention(ctx context.Context, a *app, tickets []string, buyers int) (row,
 	var failures []string
 	begin := time.Now()
 	for _, id := range tickets {
-		cookies := make([]string, buyers)
+		cookies := make([]*http.Cookie, buyers)
 		for i := range cookies {
 			cookies[i] = a.newUser()
 		}
@@ -227,7 +227,7 @@ func expiration(ctx context.Context, a *app, tickets []string, pace time.Duratio
 
 // expiry waits for order o's order:cancelled and checks that the order
 // then reads cancelled.
-func expiry(ctx context.Context, a *app, cancelled *eventTimes, buyer string, o orderJSON, timeout time.Duration) (time.Duration, error) {
+func expiry(ctx context.Context, a *app, cancelled *eventTimes, buyer *http.Cookie, o orderJSON, timeout time.Duration) (time.Duration, error) {
 	at, err := cancelled.await(ctx, o.ID, time.Until(o.ExpiresAt)+timeout)
 	if err != nil {
 		return 0, fmt.Errorf("order %s: %w", o.ID, err)
