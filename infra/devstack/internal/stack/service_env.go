@@ -15,6 +15,7 @@ func ServiceEnv(env map[string]string, clientID string, port int, db string) (ma
 	s := map[string]string{
 		"HOST":            "127.0.0.1",
 		"PORT":            strconv.Itoa(port),
+		"BUS":             env[EnvBus],
 		"NATS_URL":        env[EnvNATSURL],
 		"NATS_CLUSTER_ID": env[EnvNATSClusterID],
 		"NATS_CLIENT_ID":  clientID,

@@ -24,10 +24,18 @@ const (
 	EnvNATSClusterID = "NATS_CLUSTER_ID"
 	EnvRedisURL      = "REDIS_URL"
 	EnvStripeAPIBase = "STRIPE_API_BASE"
+	// EnvBus selects the broker: BusStan (the default) or BusJetStream.
+	EnvBus = "BUS"
+)
+
+// The brokers BUS names.
+const (
+	BusStan      = "stan"
+	BusJetStream = "jetstream"
 )
 
 // Keys lists the environment the stack provides, in print order.
-var Keys = []string{EnvMongoURI, EnvNATSURL, EnvNATSClusterID, EnvRedisURL, EnvStripeAPIBase}
+var Keys = []string{EnvMongoURI, EnvBus, EnvNATSURL, EnvNATSClusterID, EnvRedisURL, EnvStripeAPIBase}
 
 // ClusterID is the NATS Streaming cluster id of the embedded server.
 const ClusterID = "ticketing"
