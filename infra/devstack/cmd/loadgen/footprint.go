@@ -60,107 +60,172 @@ type proc struct {
 // backing servers, and measures start-to-ready and resident memory idle and
 // after a short load. It returns the footprint and the rows of that load.
 func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]footRow, []row, []string, error) {
-	bin, err := os.MkdirTemp("", "gittix-bench-bin-")
+	f, err := newFleet(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	defer os.RemoveAll(bin)
-	begin := time.Now()
-	if err := build(ctx, cfg.root, bin); err != nil {
+	defer f.close()
+	foot, failures, err := f.measureStarts(ctx, log)
+	if err != nil {
 		return nil, nil, nil, err
+	}
+	if err := sleep(ctx, cfg.idle); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, p := range f.procs {
+		if foot[i].idle, _, err = rss(p.cmd.Process.Pid); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	rows, loadFailures, err := f.load(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	failures = append(failures, loadFailures...)
+	if err := sleep(ctx, 2*time.Second); err != nil {
+		return nil, nil, nil, err
+	}
+	for i, p := range f.procs {
+		if foot[i].loaded, foot[i].peak, err = rss(p.cmd.Process.Pid); err != nil {
+			return nil, nil, nil, err
+		}
+		foot[i].rssOK = met(foot[i].idle <= 25e6)
+	}
+	for i, p := range f.procs {
+		if err := stopProc(p, 15*time.Second); err != nil {
+			failures = append(failures, err.Error())
+		}
+		f.procs[i] = nil
+	}
+	return foot, rows, failures, nil
+}
+
+// fleet is the services as separate processes on a stack of their own,
+// behind a gateway of the bench's.
+type fleet struct {
+	cfg     footprintConfig
+	bin     string // the built services
+	stack   *stack.Stack
+	gateway net.Listener
+	logs    *os.File
+	key     string
+	procs   []*proc // the running process of each of services
+	cleanup []func()
+}
+
+func newFleet(ctx context.Context, cfg footprintConfig, log *slog.Logger) (f *fleet, err error) {
+	f = &fleet{cfg: cfg, key: randomKey(), procs: make([]*proc, len(services))}
+	defer func() {
+		if err != nil {
+			f.close()
+		}
+	}()
+	if f.bin, err = os.MkdirTemp("", "gittix-bench-bin-"); err != nil {
+		return f, err
+	}
+	f.cleanup = append(f.cleanup, func() { os.RemoveAll(f.bin) })
+	begin := time.Now()
+	if err := build(ctx, cfg.root, f.bin); err != nil {
+		return f, err
 	}
 	log.Info("built the services", "took", time.Since(begin).Round(time.Millisecond))
 
 	data, err := os.MkdirTemp("", "gittix-bench-fp-")
 	if err != nil {
-		return nil, nil, nil, err
+		return f, err
 	}
-	defer os.RemoveAll(data)
-	st, err := stack.Start(ctx, stack.Config{DataDir: data, Getenv: func(string) string { return "" }}, log)
-	if err != nil {
-		return nil, nil, nil, err
+	f.cleanup = append(f.cleanup, func() { os.RemoveAll(data) })
+	if f.stack, err = stack.Start(ctx, stack.Config{DataDir: data, Getenv: func(string) string { return "" }}, log); err != nil {
+		return f, err
 	}
-	defer st.Stop()
-	senv := st.Env()
-
+	f.cleanup = append(f.cleanup, func() { f.stack.Stop() })
 	// The gateway's address is fixed before the client starts (its
 	// API_BASE_URL).
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if f.gateway, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return f, err
+	}
+	f.cleanup = append(f.cleanup, func() { f.gateway.Close() })
+	if f.logs, err = os.OpenFile(cfg.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return f, err
+	}
+	f.cleanup = append(f.cleanup, func() { f.logs.Close() })
+	return f, nil
+}
+
+// close kills what still runs and removes what the fleet made, newest first.
+func (f *fleet) close() {
+	for _, p := range f.procs {
+		if p != nil {
+			p.cmd.Process.Kill()
+		}
+	}
+	for _, c := range slices.Backward(f.cleanup) {
+		c()
+	}
+}
+
+func (f *fleet) gatewayURL() string { return "http://" + f.gateway.Addr().String() }
+
+// env is the environment of service name listening on port.
+func (f *fleet) env(name string, port int) ([]string, error) {
+	env, err := stack.ServiceEnv(f.stack.Env(), name+"-"+randomKey()[:8], port, name)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	defer ln.Close()
-	gateway := "http://" + ln.Addr().String()
+	env["PATH"] = os.Getenv("PATH")
+	env["STRIPE_KEY"] = "sk_test_bench"
+	env["JWT_KEY"] = f.key
+	env["COOKIE_SECURE"] = "false"
+	env["API_BASE_URL"] = f.gatewayURL()
+	env["EXPIRATION_WINDOW_SECONDS"] = f.cfg.window
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	return list, nil
+}
 
-	logs, err := os.OpenFile(cfg.logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// start starts service name on a free port.
+func (f *fleet) start(name string) (*proc, error) {
+	port, err := freePort()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	defer logs.Close()
+	cmd := exec.Command(filepath.Join(f.bin, name))
+	if cmd.Env, err = f.env(name, port); err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = f.logs, f.logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, port: port, exit: make(chan error, 1)}
+	go func() { p.exit <- cmd.Wait() }()
+	return p, nil
+}
 
-	key := randomKey()
-	envOf := func(name string, port int) ([]string, error) {
-		env, err := stack.ServiceEnv(senv, name+"-"+randomKey()[:8], port, name)
-		if err != nil {
-			return nil, err
-		}
-		env["PATH"] = os.Getenv("PATH")
-		env["STRIPE_KEY"] = "sk_test_bench"
-		env["JWT_KEY"] = key
-		env["COOKIE_SECURE"] = "false"
-		env["API_BASE_URL"] = gateway
-		env["EXPIRATION_WINDOW_SECONDS"] = cfg.window
-		var list []string
-		for k, v := range env {
-			list = append(list, k+"="+v)
-		}
-		return list, nil
-	}
-	start := func(name string) (*proc, error) {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		cmd := exec.Command(filepath.Join(bin, name))
-		if cmd.Env, err = envOf(name, port); err != nil {
-			return nil, err
-		}
-		cmd.Stdout, cmd.Stderr = logs, logs
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("start %s: %w", name, err)
-		}
-		p := &proc{name: name, cmd: cmd, port: port, exit: make(chan error, 1)}
-		go func() { p.exit <- cmd.Wait() }()
-		return p, nil
-	}
-
+// measureStarts starts every service cfg.starts times and times it until
+// ready; the last start of each keeps running (f.procs).
+func (f *fleet) measureStarts(ctx context.Context, log *slog.Logger) ([]footRow, []string, error) {
 	var failures []string
 	foot := make([]footRow, len(services))
-	procs := make([]*proc, len(services))
-	defer func() {
-		for _, p := range procs {
-			if p != nil {
-				p.cmd.Process.Kill()
-			}
-		}
-	}()
 	for i, s := range services {
 		foot[i].service = s.name
 		var took []time.Duration
-		for n := range cfg.starts {
-			p, err := start(s.name)
+		for n := range f.cfg.starts {
+			p, err := f.start(s.name)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
-			d, err := waitReadyProc(ctx, p, s.ready, cfg.readyTimeout)
+			d, err := waitReadyProc(ctx, p, s.ready, f.cfg.readyTimeout)
 			if err != nil {
 				p.cmd.Process.Kill()
-				return nil, nil, nil, err
+				return nil, nil, err
 			}
 			took = append(took, d)
-			if n == cfg.starts-1 {
-				procs[i] = p
+			if n == f.cfg.starts-1 {
+				f.procs[i] = p
 				break
 			}
 			if err := stopProc(p, 15*time.Second); err != nil {
@@ -172,55 +237,36 @@ func footprint(ctx context.Context, cfg footprintConfig, log *slog.Logger) ([]fo
 		foot[i].readyMet = met(foot[i].ready <= 300*time.Millisecond)
 		log.Info("ready", "service", s.name, "took", took)
 	}
+	return foot, failures, nil
+}
 
-	if err := sleep(ctx, cfg.idle); err != nil {
-		return nil, nil, nil, err
-	}
-	for i, p := range procs {
-		foot[i].idle, _, err = rss(p.cmd.Process.Pid)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-	}
-
-	targets := make(map[string]*url.URL, len(procs))
-	for _, p := range procs {
+// load serves the running services behind the gateway and runs
+// footprintLoad through it; its failures are returned as lines.
+func (f *fleet) load(ctx context.Context) ([]row, []string, error) {
+	targets := make(map[string]*url.URL, len(f.procs))
+	for _, p := range f.procs {
 		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(p.port)}
 	}
 	srv := &http.Server{Handler: devapp.Gateway(targets), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	go srv.Serve(f.gateway)
 	defer srv.Close()
 
-	mc, err := mongo.Connect(options.Client().ApplyURI(senv[stack.EnvMongoURI]))
+	mc, err := mongo.Connect(options.Client().ApplyURI(f.stack.Env()[stack.EnvMongoURI]))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	defer mc.Disconnect(context.Background())
-	rows, ferr := footprintLoad(ctx, newAPI(gateway, []byte(key), cfg.conns), mc, cfg)
-	if ferr != nil {
-		failures = append(failures, "footprint load: "+ferr.Error())
+	var failures []string
+	rows, err := footprintLoad(ctx, newAPI(f.gatewayURL(), []byte(f.key), f.cfg.conns), mc, f.cfg)
+	if err != nil {
+		failures = append(failures, "footprint load: "+err.Error())
 	}
 	for _, r := range rows {
 		if r.st.errors > 0 {
 			failures = append(failures, fmt.Sprintf("footprint load: %s: %d errors, e.g. %v", strings.TrimSpace(r.scenario), r.st.errors, r.st.sample))
 		}
 	}
-	if err := sleep(ctx, 2*time.Second); err != nil {
-		return nil, nil, nil, err
-	}
-	for i, p := range procs {
-		if foot[i].loaded, foot[i].peak, err = rss(p.cmd.Process.Pid); err != nil {
-			return nil, nil, nil, err
-		}
-		foot[i].rssOK = met(foot[i].idle <= 25e6)
-	}
-	for i, p := range procs {
-		if err := stopProc(p, 15*time.Second); err != nil {
-			failures = append(failures, err.Error())
-		}
-		procs[i] = nil
-	}
-	return foot, rows, failures, nil
+	return rows, failures, nil
 }
 
 // footprintLoad runs a short browse and purchase through the gateway, and a

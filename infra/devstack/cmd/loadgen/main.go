@@ -156,7 +156,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
 	return rep, nil
 }
 
-// inProcess runs the scenarios against the whole app in this process.
+// inProcess runs the scenarios cfg names against the app started in this
+// process, as make dev runs it, adding their rows and failures to rep.
 func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (err error) {
 	logf, err := os.Create(cfg.appLog)
 	if err != nil {
@@ -187,85 +188,138 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	b := &bench{cfg: cfg, rep: rep, a: a, log: log, window: time.Duration(cfg.window) * time.Second}
+	// The orders of expiration, contention and propagation expire (the
+	// short window) and give their tickets back before purchase. Purchase
+	// runs last: its orders expire by the thousand, and nothing after it
+	// is measured.
+	for _, phase := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"browse", b.browse},
+		{"expiration", b.expiration},
+		{"contention", b.contention},
+		{"propagation", b.propagation},
+		{"settle", b.settle},
+		{"purchase", b.purchase},
+	} {
+		if err := phase.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", phase.name, err)
+		}
+	}
+	return nil
+}
 
-	add := func(rows ...row) {
-		for _, r := range rows {
-			rep.rows = append(rep.rows, r)
-			if r.st.errors > 0 && !strings.HasPrefix(r.scenario, "  ") {
-				rep.failures = append(rep.failures, fmt.Sprintf("%s: %d errors, e.g. %s", r.scenario, r.st.errors, strings.Join(r.st.sample, "; ")))
-			}
-		}
-	}
-	fail := func(err error) {
-		if err != nil {
-			rep.failures = append(rep.failures, err.Error())
-		}
-	}
-	window := time.Duration(cfg.window) * time.Second
+// bench runs the in-process scenarios.
+type bench struct {
+	cfg    config
+	rep    *report
+	a      *app
+	log    *slog.Logger
+	window time.Duration // EXPIRATION_WINDOW_SECONDS
+}
 
-	if cfg.runs("browse") {
-		log.Info("browse: creating the catalogue", "tickets", cfg.catalogue)
-		catalogue, err := a.createTickets(ctx, cfg.catalogue)
-		if err != nil {
-			return fmt.Errorf("create the catalogue: %w", err)
+// add records rows, and a failure for each top-level row with errors.
+func (b *bench) add(rows ...row) {
+	for _, r := range rows {
+		b.rep.rows = append(b.rep.rows, r)
+		if r.st.errors > 0 && !strings.HasPrefix(r.scenario, "  ") {
+			b.rep.failures = append(b.rep.failures, fmt.Sprintf("%s: %d errors, e.g. %s", r.scenario, r.st.errors, strings.Join(r.st.sample, "; ")))
 		}
-		if n, err := a.available(ctx); err != nil || n != cfg.catalogue {
-			return fmt.Errorf("GET /api/tickets lists %d tickets, want %d (err %v)", n, cfg.catalogue, err)
-		}
-		log.Info("browse", "conns", cfg.conns, "duration", cfg.duration)
-		add(browse(ctx, a.api, catalogue, cfg.conns, cfg.warmup, cfg.duration)...)
 	}
-	if cfg.runs("expiration") {
-		tickets, err := a.createTickets(ctx, cfg.expirationOrders)
-		if err != nil {
-			return err
-		}
-		if err := waitReplicated(ctx, a.mongo, tickets, time.Minute); err != nil {
-			return err
-		}
-		log.Info("expiration", "orders", cfg.expirationOrders, "window", window)
-		add(expiration(ctx, a, tickets, cfg.expirationPace, window))
+}
+
+// tickets creates n tickets and waits until orders has their replicas.
+func (b *bench) tickets(ctx context.Context, n int) ([]string, error) {
+	ids, err := b.a.createTickets(ctx, n)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.runs("contention") {
-		tickets, err := a.createTickets(ctx, cfg.rounds)
-		if err != nil {
-			return err
-		}
-		if err := waitReplicated(ctx, a.mongo, tickets, time.Minute); err != nil {
-			return err
-		}
-		log.Info("contention", "buyers", cfg.buyers, "rounds", cfg.rounds)
-		r, failures := contention(ctx, a, tickets, cfg.buyers)
-		add(r)
-		rep.failures = append(rep.failures, failures...)
+	return ids, waitReplicated(ctx, b.a.mongo, ids, time.Minute)
+}
+
+func (b *bench) browse(ctx context.Context) error {
+	if !b.cfg.runs("browse") {
+		return nil
 	}
-	if cfg.runs("propagation") {
-		log.Info("propagation", "samples", cfg.propagationSamples)
-		add(propagation(ctx, a, cfg.propagationSamples, cfg.propagationPace, 30*time.Second))
+	b.log.Info("browse: creating the catalogue", "tickets", b.cfg.catalogue)
+	catalogue, err := b.a.createTickets(ctx, b.cfg.catalogue)
+	if err != nil {
+		return fmt.Errorf("create the catalogue: %w", err)
 	}
-	// The orders so far expire (the short window) and give their tickets
-	// back before purchase. Purchase runs last: its orders expire by the
-	// thousand, and nothing after it is measured.
-	if cfg.runs("expiration") || cfg.runs("contention") || cfg.runs("propagation") {
-		log.Info("waiting for the orders so far to expire and their tickets to be released")
-		s, err := settle(ctx, a, "expiration, contention and propagation", window+cfg.settleTimeout, log)
-		add(s)
-		fail(err)
+	if n, err := b.a.available(ctx); err != nil || n != b.cfg.catalogue {
+		return fmt.Errorf("GET /api/tickets lists %d tickets, want %d (err %v)", n, b.cfg.catalogue, err)
 	}
-	if cfg.runs("purchase") {
-		log.Info("purchase: creating the tickets", "tickets", cfg.purchaseTickets)
-		pool, err := a.createTickets(ctx, cfg.purchaseTickets)
-		if err != nil {
-			return fmt.Errorf("create the tickets to buy: %w", err)
-		}
-		if err := waitReplicated(ctx, a.mongo, pool, time.Minute); err != nil {
-			return err
-		}
-		log.Info("purchase", "conns", cfg.purchaseConns, "duration", cfg.purchaseDuration)
-		r, sold := purchase(ctx, a.api, pool, cfg.purchaseConns, cfg.purchaseWarmup, cfg.purchaseDuration)
-		add(r)
-		log.Info("purchase: watching the orders expire and their tickets come back", "orders", sold, "for at most", cfg.drainTimeout)
-		add(drain(ctx, a, cfg.drainTimeout, log))
+	b.log.Info("browse", "conns", b.cfg.conns, "duration", b.cfg.duration)
+	b.add(browse(ctx, b.a.api, catalogue, b.cfg.conns, b.cfg.warmup, b.cfg.duration)...)
+	return nil
+}
+
+func (b *bench) expiration(ctx context.Context) error {
+	if !b.cfg.runs("expiration") {
+		return nil
 	}
+	tickets, err := b.tickets(ctx, b.cfg.expirationOrders)
+	if err != nil {
+		return err
+	}
+	b.log.Info("expiration", "orders", b.cfg.expirationOrders, "window", b.window)
+	b.add(expiration(ctx, b.a, tickets, b.cfg.expirationPace, b.window))
+	return nil
+}
+
+func (b *bench) contention(ctx context.Context) error {
+	if !b.cfg.runs("contention") {
+		return nil
+	}
+	tickets, err := b.tickets(ctx, b.cfg.rounds)
+	if err != nil {
+		return err
+	}
+	b.log.Info("contention", "buyers", b.cfg.buyers, "rounds", b.cfg.rounds)
+	r, failures := contention(ctx, b.a, tickets, b.cfg.buyers)
+	b.add(r)
+	b.rep.failures = append(b.rep.failures, failures...)
+	return nil
+}
+
+func (b *bench) propagation(ctx context.Context) error {
+	if b.cfg.runs("propagation") {
+		b.log.Info("propagation", "samples", b.cfg.propagationSamples)
+		b.add(propagation(ctx, b.a, b.cfg.propagationSamples, b.cfg.propagationPace, 30*time.Second))
+	}
+	return nil
+}
+
+// settle waits for the orders of the earlier scenarios to expire and
+// their tickets to be released.
+func (b *bench) settle(ctx context.Context) error {
+	if !b.cfg.runs("expiration") && !b.cfg.runs("contention") && !b.cfg.runs("propagation") {
+		return nil
+	}
+	b.log.Info("waiting for the orders so far to expire and their tickets to be released")
+	s, err := settle(ctx, b.a, "expiration, contention and propagation", b.window+b.cfg.settleTimeout, b.log)
+	b.add(s)
+	if err != nil {
+		b.rep.failures = append(b.rep.failures, err.Error())
+	}
+	return nil
+}
+
+func (b *bench) purchase(ctx context.Context) error {
+	if !b.cfg.runs("purchase") {
+		return nil
+	}
+	b.log.Info("purchase: creating the tickets", "tickets", b.cfg.purchaseTickets)
+	pool, err := b.tickets(ctx, b.cfg.purchaseTickets)
+	if err != nil {
+		return fmt.Errorf("create the tickets to buy: %w", err)
+	}
+	b.log.Info("purchase", "conns", b.cfg.purchaseConns, "duration", b.cfg.purchaseDuration)
+	r, sold := purchase(ctx, b.a.api, pool, b.cfg.purchaseConns, b.cfg.purchaseWarmup, b.cfg.purchaseDuration)
+	b.add(r)
+	b.log.Info("purchase: watching the orders expire and their tickets come back", "orders", sold, "for at most", b.cfg.drainTimeout)
+	b.add(drain(ctx, b.a, b.cfg.drainTimeout, b.log))
 	return nil
 }

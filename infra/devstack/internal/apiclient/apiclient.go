@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gittix/ticketing/common/auth"
@@ -31,7 +33,25 @@ func New(base string) *Client {
 // Answer is a response, read whole.
 type Answer struct {
 	Status int
+	Header http.Header
 	Body   []byte
+}
+
+// Next returns the path of the next page a paged list announces in its
+// Link header (rel="next"), or "".
+func (a Answer) Next() string {
+	for _, l := range a.Header.Values("Link") {
+		for _, part := range strings.Split(l, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+			if ok && strings.Contains(params, `rel="next"`) {
+				target = strings.TrimSpace(target)
+				if u, err := url.Parse(strings.TrimSuffix(strings.TrimPrefix(target, "<"), ">")); err == nil {
+					return u.RequestURI()
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // Decode decodes the JSON body into out.
@@ -82,7 +102,7 @@ func (c *Client) Do(ctx context.Context, method, path string, cookie *http.Cooki
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return Answer{Status: res.StatusCode, Body: b}, err
+	return Answer{Status: res.StatusCode, Header: res.Header, Body: b}, err
 }
 
 // Session returns the session cookie of u, signed with key as auth signs
