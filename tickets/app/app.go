@@ -1,93 +1,57 @@
 // Package app wires the tickets service together and runs it. It is a
 // public package so that several services can run in one process (make
-// dev): it keeps no global state.
+// dev): it keeps no global state and reads the environment only through
+// getenv.
 package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/lifecycle"
 	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/tickets/internal/config"
-	"github.com/gittix/ticketing/tickets/internal/listener"
 )
 
-// Run runs the service until ctx is done, then shuts down gracefully: HTTP
-// drains, the outbox relay stops, the listeners stop and NATS closes, and
-// Mongo disconnects last. It returns an error when the service cannot
-// start, or when the NATS connection is lost for good (a service that
-// cannot hear events must not keep running).
+// Run runs the tickets service until ctx is done (then it shuts down
+// gracefully and returns nil) or it cannot go on: the NATS connection is
+// lost, the relay or the HTTP server fails. The shutdown order is
+// lifecycle.Run's: drain HTTP, stop the relay, close the listeners and
+// NATS, disconnect MongoDB (bounded).
 func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-
 	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "tickets")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := client.Disconnect(dctx); err != nil {
-			log.Warn("disconnect mongodb", "err", err)
-		}
-	}()
-
-	conn, err := bus.Connect(ctx, bus.Config{URL: cfg.NATSURL, ClusterID: cfg.NATSClusterID, ClientID: cfg.NATSClientID}, log)
+	conn, err := bus.Connect(ctx, cfg.Bus, log)
 	if err != nil {
-		return err
+		return errors.Join(err, disconnect(client.Disconnect))
 	}
-	defer func() { // listeners finish their in-flight events, then NATS closes
-		if err := conn.Close(); err != nil {
-			log.Warn("close nats streaming", "err", err)
-		}
-	}()
-
-	parts := NewParts(db, conn, log, Options{JWTKey: cfg.JWTKey, Checks: map[string]web.Check{
-		"mongodb": mongodb.Ping(db),
-		"nats":    conn.Ping,
-	}})
-	relayCtx, stopRelay := context.WithCancel(context.Background())
-	relayDone := make(chan struct{})
-	go func() {
-		defer close(relayDone)
-		parts.RunRelay(relayCtx)
-	}()
-	defer func() { stopRelay(); <-relayDone }() // before NATS closes
-
-	lc := bus.ListenerConfig{QueueGroup: listener.QueueGroup}
-	if err := bus.Listen(conn, lc, log, parts.OrderCreated); err != nil {
-		return err
+	parts, err := NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, TicketsPerHour: cfg.TicketsPerHour,
+		Checks: map[string]web.Check{"mongodb": mongodb.Ping(db), "nats": conn.Ping}})
+	if err != nil {
+		return errors.Join(err, conn.Close(), disconnect(client.Disconnect))
 	}
-	if err := bus.Listen(conn, lc, log, parts.OrderCancelled); err != nil {
-		return err
-	}
+	return lifecycle.Run(ctx, log, lifecycle.Service{
+		Addr: cfg.Addr, Handler: parts.API, DrainTimeout: cfg.ShutdownTimeout,
+		Workers: []func(context.Context) error{parts.Relay.Run},
+		Bus:     conn, Listen: bus.ListenerConfig{QueueGroup: QueueGroup}, Listeners: parts.Listeners,
+		Close: []func(context.Context) error{client.Disconnect},
+	})
+}
 
-	srv := web.NewServer(net.JoinHostPort(cfg.Host, cfg.Port), parts.API)
-
-	serveCtx, stopServing := context.WithCancel(ctx)
-	defer stopServing()
-	served := make(chan error, 1)
-	go func() { served <- web.Serve(serveCtx, srv, cfg.ShutdownTimeout) }()
-	log.Info("tickets service started", "addr", srv.Addr)
-
-	select {
-	case <-ctx.Done():
-		stopServing()
-		err = <-served
-	case err = <-served: // the server could not start
-	case lost := <-conn.Lost():
-		stopServing()
-		<-served
-		err = lost
-	}
-	log.Info("tickets service stopping", "err", err)
-	return err
+// disconnect closes a store when the service cannot start, within 5 s.
+func disconnect(close func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return close(ctx)
 }

@@ -32,7 +32,7 @@ func TestRun(t *testing.T) {
 	}
 	mongoURI.Path = "/" + db.Name() // the service uses the test's database
 	port := freePort(t)
-	key := "app-test-key"
+	key := "app-test-key-of-32-bytes-or-more!"
 	env := map[string]string{
 		"HOST": "127.0.0.1", "PORT": port, "JWT_KEY": key,
 		"MONGO_URI": mongoURI.String(), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,

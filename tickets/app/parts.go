@@ -4,49 +4,70 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
+	"github.com/gittix/ticketing/tickets/internal/config"
 	"github.com/gittix/ticketing/tickets/internal/httpapi"
 	"github.com/gittix/ticketing/tickets/internal/listener"
 	"github.com/gittix/ticketing/tickets/internal/mongostore"
 	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
+// QueueGroup is the queue group and durable name of every listener of the
+// service (SPEC §8). Never rename it: a new name replays every channel.
+const QueueGroup = listener.QueueGroup
+
 // Parts is the tickets service without its servers and connections: the
-// API and the event handlers, on one database, recording their events in
-// its outbox. Run serves them; a test that delivers events itself (the
-// storm test of infra/devstack) calls them directly.
+// API, the event listeners and the outbox relay, on one database. Run
+// serves them; a test that delivers events itself (the storm test of
+// infra/devstack) calls them directly.
 type Parts struct {
-	API            http.Handler
-	OrderCreated   bus.Handler[events.OrderCreated]
-	OrderCancelled bus.Handler[events.OrderCancelled]
-	// RunRelay publishes the outbox's events until ctx is done.
-	RunRelay func(ctx context.Context) error
+	API http.Handler
+	// Listeners are order:created and order:cancelled, to subscribe under
+	// QueueGroup.
+	Listeners []bus.Subscription
+	// Relay publishes the tickets' pending events (Relay.Run).
+	Relay *outbox.Relay
 }
 
 // Options are the settings of NewParts.
 type Options struct {
-	JWTKey string               // verifies the session cookie
+	JWTKey []byte               // verifies the session cookie
 	Checks map[string]web.Check // readiness checks of /readyz
+	// TicketsPerHour is how many tickets one user may create per hour; 0
+	// means config.DefaultTicketsPerHour (100), a negative number no cap.
+	TicketsPerHour int
 }
 
-// NewParts wires the service on db; the relay publishes on pub.
-func NewParts(db *mongo.Database, pub bus.Publisher, log *slog.Logger, opts Options) *Parts {
+// NewParts wires the service on db, creating its indexes; the relay
+// publishes on pub once its Run runs.
+func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *slog.Logger, opts Options) (*Parts, error) {
 	coll := db.Collection("tickets")
 	relay := outbox.NewRelay(coll, pub, log, 0)
 	store := mongostore.New(coll, relay)
-	// Concurrent GET /api/tickets share list queries (the hot path; see README).
-	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: []byte(opts.JWTKey)}, log, opts.Checks)
-	return &Parts{
-		API:            api.Routes(),
-		OrderCreated:   listener.OrderCreated(store, log),
-		OrderCancelled: listener.OrderCancelled(store, log),
-		RunRelay:       relay.Run,
+	if opts.TicketsPerHour == 0 {
+		opts.TicketsPerHour = config.DefaultTicketsPerHour
 	}
+	var quota ticket.Quota
+	if opts.TicketsPerHour > 0 {
+		q, err := mongostore.NewQuota(ctx, db, opts.TicketsPerHour, time.Hour, log)
+		if err != nil {
+			return nil, err
+		}
+		quota = q
+	}
+	// Concurrent GET /api/tickets of the same page share list queries (the
+	// hot path; see README).
+	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: opts.JWTKey}, log, opts.Checks, quota)
+	return &Parts{
+		API:       api.Routes(),
+		Listeners: listener.Subscriptions(store, log),
+		Relay:     relay,
+	}, nil
 }

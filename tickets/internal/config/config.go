@@ -3,58 +3,39 @@
 package config
 
 import (
-	"cmp"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"strconv"
 	"time"
+
+	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/env"
 )
 
 // Config is the service's configuration.
 type Config struct {
-	Host            string // HOST: interface to listen on; default all (set 127.0.0.1 for local runs)
-	Port            string // PORT, default 3000
-	MongoURI        string // MONGO_URI, required; its path names the database (default "tickets")
-	JWTKey          string // JWT_KEY, required
-	NATSURL         string // NATS_URL, required
-	NATSClusterID   string // NATS_CLUSTER_ID, default "ticketing"
-	NATSClientID    string // NATS_CLIENT_ID, default "tickets-" + random hex
+	Addr     string     // HOST:PORT; HOST empty (every interface, as in a pod), PORT default 3000
+	MongoURI string     // MONGO_URI, required; its path names the database (default "tickets")
+	JWTKey   []byte     // JWT_KEY, required, at least auth.MinKeyLen bytes
+	Bus      bus.Config // NATS_URL (required), NATS_CLUSTER_ID, NATS_CLIENT_ID, BUS_MAX_DELIVERIES
+	// TicketsPerHour is how many tickets one user may create per hour:
+	// TICKETS_PER_HOUR, default 100.
+	TicketsPerHour  int
 	ShutdownTimeout time.Duration
 }
 
+// DefaultTicketsPerHour is TICKETS_PER_HOUR when it is unset.
+const DefaultTicketsPerHour = 100
+
 // Load reads the configuration through getenv and reports every missing
-// required variable at once.
+// or invalid variable at once.
 func Load(getenv func(string) string) (Config, error) {
+	r := env.NewReader(getenv)
 	cfg := Config{
-		Host:            getenv("HOST"),
-		Port:            cmp.Or(getenv("PORT"), "3000"),
-		MongoURI:        getenv("MONGO_URI"),
-		JWTKey:          getenv("JWT_KEY"),
-		NATSURL:         getenv("NATS_URL"),
-		NATSClusterID:   cmp.Or(getenv("NATS_CLUSTER_ID"), "ticketing"),
-		NATSClientID:    cmp.Or(getenv("NATS_CLIENT_ID"), "tickets-"+randomHex()),
+		Addr:            r.Addr("3000"),
+		MongoURI:        r.Required("MONGO_URI"),
+		JWTKey:          r.Secret("JWT_KEY", auth.MinKeyLen),
+		Bus:             bus.ConfigFrom(r, "tickets"),
+		TicketsPerHour:  r.Int("TICKETS_PER_HOUR", DefaultTicketsPerHour),
 		ShutdownTimeout: 10 * time.Second,
 	}
-	var errs []error
-	for _, v := range []struct{ name, value string }{
-		{"JWT_KEY", cfg.JWTKey},
-		{"MONGO_URI", cfg.MongoURI},
-		{"NATS_URL", cfg.NATSURL},
-	} {
-		if v.value == "" {
-			errs = append(errs, errors.New(v.name+" must be set"))
-		}
-	}
-	if p, err := strconv.Atoi(cfg.Port); err != nil || p < 0 || p > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be a port number, got %q", cfg.Port))
-	}
-	return cfg, errors.Join(errs...)
-}
-
-func randomHex() string {
-	var b [4]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return cfg, r.Err()
 }

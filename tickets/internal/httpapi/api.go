@@ -5,7 +5,10 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,24 +25,21 @@ type API struct {
 	verifier auth.Verifier
 	log      *slog.Logger
 	checks   map[string]web.Check
+	quota    ticket.Quota
+	now      func() time.Time
 }
 
 // New returns the API on store. verifier reads sessions; checks are the
-// dependencies /readyz reports on.
-func New(store ticket.Store, verifier auth.Verifier, log *slog.Logger, checks map[string]web.Check) *API {
-	return &API{store: store, verifier: verifier, log: log, checks: checks}
+// dependencies /readyz reports on; quota, when not nil, caps the tickets a
+// user creates per hour.
+func New(store ticket.Store, verifier auth.Verifier, log *slog.Logger, checks map[string]web.Check, quota ticket.Quota) *API {
+	return &API{store: store, verifier: verifier, log: log, checks: checks, quota: quota, now: time.Now}
 }
 
-// Routes returns the service's handler.
+// Routes returns the service's handler: the probes, 404 and 405 in the
+// error shape (web.NewRouter), and the routes of SPEC §5.
 func (a *API) Routes() http.Handler {
-	r := chi.NewRouter()
-	r.Use(web.Recover(a.log))
-	r.NotFound(web.NotFound(a.log))
-	r.MethodNotAllowed(web.MethodNotAllowed(a.log))
-
-	r.Get("/healthz", web.Healthz)
-	r.Get("/readyz", web.Readyz(a.log, a.checks))
-
+	r := web.NewRouter(a.log, a.checks)
 	r.Route("/api/tickets", func(r chi.Router) {
 		r.Use(a.verifier.CurrentUser)
 		r.Get("/", web.Handle(a.log, a.list))
@@ -89,6 +89,15 @@ func toHTTP(err error) error {
 		return web.Unavailable(err)
 	}
 	return err
+}
+
+// quotaError answers a creation past the user's cap: 429, with the wait
+// until the next window in Retry-After (whole seconds, rounded up).
+func quotaError(w http.ResponseWriter, e *ticket.QuotaError) error {
+	secs := max(1, int64(math.Ceil(e.RetryAfter.Seconds())))
+	w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	return web.NewError(http.StatusTooManyRequests,
+		"You have created "+strconv.Itoa(e.Limit)+" tickets in the last hour, the most allowed; try again later")
 }
 
 // ticketID reads the {id} path parameter.

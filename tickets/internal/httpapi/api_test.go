@@ -37,7 +37,7 @@ var (
 func newHandler(s ticket.Store) http.Handler {
 	return httpapi.New(s, auth.Verifier{Key: key}, discard, map[string]web.Check{
 		"ok": func(context.Context) error { return nil },
-	}).Routes()
+	}, nil).Routes()
 }
 
 type response struct {
@@ -376,7 +376,7 @@ func TestReadyzFails(t *testing.T) {
 	t.Parallel()
 	h := httpapi.New(&tickettest.Store{}, auth.Verifier{Key: key}, discard, map[string]web.Check{
 		"nats": func(context.Context) error { return errors.New("down") },
-	}).Routes()
+	}, nil).Routes()
 	res := do(t, h, http.MethodGet, "/readyz", "", nil)
 	if res.Code != http.StatusServiceUnavailable || !strings.Contains(res.Body, "nats is not ready") {
 		t.Errorf("readyz = %d %s, want 503 naming nats", res.Code, res.Body)

@@ -47,7 +47,7 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(func() { cancel(); <-done }) // before the connection closes
 	store := mongostore.New(coll, relay)
 	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
-	return &env{h: httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: key}, discard, checks).Routes(), coll: coll, conn: conn, store: store}
+	return &env{h: httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: key}, discard, checks, nil).Routes(), coll: coll, conn: conn, store: store}
 }
 
 func (e *env) do(t *testing.T, user *auth.User, method, path, body string) response {

@@ -24,9 +24,9 @@ import (
 //     redelivery.
 func OrderCancelled(store ticket.Store, log *slog.Logger) bus.Handler[events.OrderCancelled] {
 	return func(ctx context.Context, e events.OrderCancelled) error {
-		id, ok := parseTicketID(log, e.Ticket.ID)
-		if !ok {
-			return nil
+		id, err := parseTicketID(e.Ticket.ID)
+		if err != nil {
+			return err
 		}
 		t, err := store.Get(ctx, id)
 		if err != nil {

@@ -25,9 +25,9 @@ import (
 //     redelivery against the fresh ticket.
 func OrderCreated(store ticket.Store, log *slog.Logger) bus.Handler[events.OrderCreated] {
 	return func(ctx context.Context, e events.OrderCreated) error {
-		id, ok := parseTicketID(log, e.Ticket.ID)
-		if !ok {
-			return nil
+		id, err := parseTicketID(e.Ticket.ID)
+		if err != nil {
+			return err
 		}
 		t, err := store.Get(ctx, id)
 		if err != nil {

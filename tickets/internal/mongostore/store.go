@@ -17,22 +17,17 @@ import (
 	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
-// Notifier is told about documents with new pending events (an
-// *outbox.Relay).
-type Notifier interface {
-	Notify(id bson.ObjectID)
-}
-
 // Store is a ticket.Store on a MongoDB collection.
 type Store struct {
 	coll   *mongo.Collection
-	notify Notifier
+	notify outbox.Notifier
 }
 
 var _ ticket.Store = (*Store)(nil)
 
-// New returns a store on coll that tells n about every write's events.
-func New(coll *mongo.Collection, n Notifier) *Store {
+// New returns a store on coll that tells n (the service's outbox relay, or
+// outbox.Discard) about every write's events.
+func New(coll *mongo.Collection, n outbox.Notifier) *Store {
 	return &Store{coll: coll, notify: n}
 }
 
@@ -63,19 +58,14 @@ var withoutOutbox = bson.D{{Key: outbox.Field, Value: 0}}
 // cancelled orders, which only the listeners need.
 var listed = bson.D{{Key: outbox.Field, Value: 0}, {Key: "cancelledOrders", Value: 0}}
 
-// listBatch is the batch size of the list query: a whole list comes in one
-// batch, so no cursor stays open on the server between batches (FerretDB
-// holds a connection for every open cursor; see TOOLING.md).
-const listBatch = 100_000
-
 // Create implements ticket.Store.
 func (s *Store) Create(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
 	t.ID, t.Version, t.OrderID = bson.NewObjectID(), 0, ""
-	msg, err := outbox.New(t.CreatedEvent())
+	msgs, err := outbox.Messages(t.CreatedEvent())
 	if err != nil {
 		return ticket.Ticket{}, err
 	}
-	d := doc{ID: t.ID, Title: t.Title, PriceCents: int64(t.Price), UserID: t.UserID, Version: t.Version, Outbox: []outbox.Message{msg}}
+	d := doc{ID: t.ID, Title: t.Title, PriceCents: int64(t.Price), UserID: t.UserID, Version: t.Version, Outbox: msgs}
 	if _, err := s.coll.InsertOne(ctx, d); err != nil {
 		return ticket.Ticket{}, fmt.Errorf("insert ticket: %w", err)
 	}
@@ -96,14 +86,18 @@ func (s *Store) Get(ctx context.Context, id bson.ObjectID) (ticket.Ticket, error
 	return d.ticket(), nil
 }
 
-// ListAvailable implements ticket.Store: one query, read in one batch.
-func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
-	cur, err := s.coll.Find(ctx,
-		bson.D{{Key: "orderId", Value: bson.D{{Key: "$exists", Value: false}}}},
+// ListAvailable implements ticket.Store: one query on a range of _id (the
+// index every collection has), sorted by _id and limited to the page, read
+// in one batch so that no cursor stays open on the server between batches
+// (FerretDB holds a connection for every open cursor).
+func (s *Store) ListAvailable(ctx context.Context, p ticket.Page) ([]ticket.Ticket, error) {
+	limit := max(p.Limit, 1)
+	cur, err := s.coll.Find(ctx, listFilter(p.After),
 		options.Find().
 			SetSort(bson.D{{Key: "_id", Value: 1}}). // ObjectIDs grow with time: oldest first
 			SetProjection(listed).
-			SetBatchSize(listBatch))
+			SetLimit(int64(limit)).
+			SetBatchSize(int32(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list tickets: %w", err)
 	}
@@ -118,6 +112,16 @@ func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
 	return out, nil
 }
 
+// listFilter selects the unreserved tickets after the ID after (from the
+// first when it is zero).
+func listFilter(after bson.ObjectID) bson.D {
+	f := bson.D{{Key: "orderId", Value: bson.D{{Key: "$exists", Value: false}}}}
+	if !after.IsZero() {
+		f = append(bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}, f...)
+	}
+	return f
+}
+
 // Save implements ticket.Store. The write is conditional on the version
 // read, increments it, and pushes the ticket:updated event into the
 // document's outbox, all in one update. The cancelled orders are written
@@ -125,12 +129,12 @@ func (s *Store) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
 func (s *Store) Save(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
 	read := t.Version
 	t.Version++
-	msg, err := outbox.New(t.UpdatedEvent())
+	msgs, err := outbox.Messages(t.UpdatedEvent())
 	if err != nil {
 		return ticket.Ticket{}, err
 	}
 	set := bson.D{{Key: "title", Value: t.Title}, {Key: "priceCents", Value: int64(t.Price)}}
-	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}, outbox.Push(msg)}
+	update := bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}, outbox.Push(msgs...)}
 	if len(t.CancelledOrders) > 0 { // the list only grows (or keeps its length)
 		set = append(set, bson.E{Key: "cancelledOrders", Value: t.CancelledOrders})
 	}

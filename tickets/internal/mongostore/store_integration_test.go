@@ -247,7 +247,7 @@ func TestListAvailable(t *testing.T) {
 		}
 		want = append(want, tk)
 	}
-	got, err := s.ListAvailable(ctx)
+	got, err := s.ListAvailable(ctx, ticket.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestCancelledOrdersAreStored(t *testing.T) {
 	if got.Reserved() || got.Version != int64(ticket.MaxCancelledOrders+3) {
 		t.Errorf("stored orderId %q version %d, want free at %d", got.OrderID, got.Version, ticket.MaxCancelledOrders+3)
 	}
-	list, err := s.ListAvailable(ctx)
+	list, err := s.ListAvailable(ctx, ticket.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,21 +7,27 @@ import (
 	"time"
 )
 
-// Coalesced wraps a Store so that concurrent ListAvailable calls share
-// queries: one list query runs at a time, and every call that arrives while
-// it runs waits for the next one, which then serves them all.
+// Coalesced wraps a Store so that concurrent ListAvailable calls for the
+// same page share queries: for each distinct page, one list query runs at
+// a time, and every call for that page that arrives while it runs waits
+// for the next one, which then serves them all.
 //
 // It is not a cache. Each call is answered by a query that started after
 // the call arrived, so a list never misses a write that completed before
 // it was asked for, whichever process made the write. Under load, the
-// store runs about one list query per query duration however many clients
-// ask; a lone call costs one query, as without it.
+// store runs about one query per distinct page per query duration however
+// many clients ask (most ask for the first page); a lone call costs one
+// query, as without it.
 type Coalesced struct {
 	Store
 
-	mu      sync.Mutex
-	running bool
-	next    *listCall // the calls waiting for the next query
+	mu    sync.Mutex
+	pages map[Page]*pageQueries // the pages with a query running
+}
+
+// pageQueries is the state of one page's queries.
+type pageQueries struct {
+	next *listCall // the calls waiting for the next query; nil: none
 }
 
 // listTimeout bounds a shared list query, which no single caller's context
@@ -38,15 +44,22 @@ type listCall struct {
 func NewCoalesced(s Store) *Coalesced { return &Coalesced{Store: s} }
 
 // ListAvailable implements Store. The caller gets its own copy of the list.
-func (c *Coalesced) ListAvailable(ctx context.Context) ([]Ticket, error) {
+func (c *Coalesced) ListAvailable(ctx context.Context, p Page) ([]Ticket, error) {
 	c.mu.Lock()
-	if c.next == nil {
-		c.next = &listCall{done: make(chan struct{})}
+	if c.pages == nil {
+		c.pages = make(map[Page]*pageQueries)
 	}
-	call := c.next
-	if !c.running {
-		c.running = true
-		go c.run(context.WithoutCancel(ctx))
+	q, running := c.pages[p]
+	if !running {
+		q = &pageQueries{}
+		c.pages[p] = q
+	}
+	if q.next == nil {
+		q.next = &listCall{done: make(chan struct{})}
+	}
+	call := q.next
+	if !running {
+		go c.run(context.WithoutCancel(ctx), p, q)
 	}
 	c.mu.Unlock()
 
@@ -58,21 +71,22 @@ func (c *Coalesced) ListAvailable(ctx context.Context) ([]Ticket, error) {
 	}
 }
 
-// run serves the waiting calls, one query per batch, until none wait.
-func (c *Coalesced) run(ctx context.Context) {
+// run serves the calls waiting for page p, one query per batch, until none
+// wait.
+func (c *Coalesced) run(ctx context.Context, p Page, q *pageQueries) {
 	for {
 		c.mu.Lock()
-		call := c.next
-		c.next = nil
+		call := q.next
+		q.next = nil
 		if call == nil {
-			c.running = false
+			delete(c.pages, p)
 			c.mu.Unlock()
 			return
 		}
 		c.mu.Unlock()
 
 		qctx, cancel := context.WithTimeout(ctx, listTimeout)
-		call.list, call.err = c.Store.ListAvailable(qctx)
+		call.list, call.err = c.Store.ListAvailable(qctx, p)
 		cancel()
 		close(call.done)
 	}

@@ -20,7 +20,7 @@ type gatedStore struct {
 	queries int
 }
 
-func (g *gatedStore) ListAvailable(ctx context.Context) ([]ticket.Ticket, error) {
+func (g *gatedStore) ListAvailable(ctx context.Context, _ ticket.Page) ([]ticket.Ticket, error) {
 	g.mu.Lock()
 	g.queries++
 	n := g.queries
@@ -31,6 +31,9 @@ func (g *gatedStore) ListAvailable(ctx context.Context) ([]ticket.Ticket, error)
 	return []ticket.Ticket{{Version: int64(n)}}, nil
 }
 
+// firstPage is the page most callers ask for.
+var firstPage = ticket.Page{Limit: 101}
+
 type result struct {
 	query int64
 	err   error
@@ -39,7 +42,7 @@ type result struct {
 func list(c *ticket.Coalesced, ctx context.Context) chan result {
 	out := make(chan result, 1)
 	go func() {
-		l, err := c.ListAvailable(ctx)
+		l, err := c.ListAvailable(ctx, firstPage)
 		if err != nil {
 			out <- result{err: err}
 			return

@@ -104,12 +104,21 @@ type Store interface {
 	Create(ctx context.Context, t Ticket) (Ticket, error)
 	// Get returns the ticket id, or ErrNotFound.
 	Get(ctx context.Context, id bson.ObjectID) (Ticket, error)
-	// ListAvailable returns the unreserved tickets, oldest first.
-	ListAvailable(ctx context.Context) ([]Ticket, error)
+	// ListAvailable returns a page of the unreserved tickets, oldest
+	// first (by ID): at most p.Limit of them, those after p.After.
+	ListAvailable(ctx context.Context, p Page) ([]Ticket, error)
 	// Save writes t as version t.Version+1 if the stored ticket is still at
 	// t.Version, and returns what it wrote; otherwise it changes nothing and
 	// returns ErrConflict.
 	Save(ctx context.Context, t Ticket) (Ticket, error)
+}
+
+// Page selects a page of the list of tickets for sale. IDs grow with time,
+// so the order by ID is the order of creation, and it is stable: a ticket
+// created or reserved while someone pages cannot shift the pages after it.
+type Page struct {
+	After bson.ObjectID // the last ticket of the previous page; zero: from the first
+	Limit int           // at most this many tickets; at least 1
 }
 
 // MaxAttempts bounds how often Update re-reads a ticket that was changed

@@ -79,7 +79,7 @@ func (s *Store) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) 
 }
 
 // ListAvailable implements ticket.Store.
-func (s *Store) ListAvailable(context.Context) ([]ticket.Ticket, error) {
+func (s *Store) ListAvailable(_ context.Context, p ticket.Page) ([]ticket.Ticket, error) {
 	if s.Err != nil {
 		return nil, s.Err
 	}
@@ -87,12 +87,12 @@ func (s *Store) ListAvailable(context.Context) ([]ticket.Ticket, error) {
 	defer s.mu.Unlock()
 	var out []ticket.Ticket
 	for _, t := range s.tickets {
-		if !t.Reserved() {
+		if !t.Reserved() && (p.After.IsZero() || t.ID.Hex() > p.After.Hex()) {
 			out = append(out, t)
 		}
 	}
 	slices.SortFunc(out, func(a, b ticket.Ticket) int { return cmp.Compare(a.ID.Hex(), b.ID.Hex()) })
-	return out, nil
+	return out[:min(len(out), max(p.Limit, 1))], nil
 }
 
 // Save implements ticket.Store.
