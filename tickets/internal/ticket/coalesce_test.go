@@ -113,3 +113,65 @@ func TestCoalescedErrorsAndCancellation(t *testing.T) {
 		g.release <- nil // query 2, which nobody waits for any more, ends
 	})
 }
+
+// pageStore answers each query with one ticket naming the page asked for,
+// once the test lets it finish.
+type pageStore struct {
+	ticket.Store
+	release chan struct{}
+
+	mu    sync.Mutex
+	pages []ticket.Page
+}
+
+func (p *pageStore) ListAvailable(_ context.Context, pg ticket.Page) ([]ticket.Ticket, error) {
+	p.mu.Lock()
+	p.pages = append(p.pages, pg)
+	p.mu.Unlock()
+	<-p.release
+	return []ticket.Ticket{{Version: int64(pg.Limit)}}, nil
+}
+
+// TestCoalescedPerPage: callers share a query only with callers of the
+// same page; a query for another page runs at once, beside it.
+func TestCoalescedPerPage(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		p := &pageStore{release: make(chan struct{})}
+		c := ticket.NewCoalesced(p)
+		ask := func(pg ticket.Page) chan int64 {
+			out := make(chan int64, 1)
+			go func() {
+				l, err := c.ListAvailable(context.Background(), pg)
+				if err != nil {
+					t.Error(err)
+				}
+				out <- l[0].Version
+			}()
+			return out
+		}
+		a, b := ask(ticket.Page{Limit: 10}), ask(ticket.Page{Limit: 20})
+		synctest.Wait() // both pages' queries run
+		if len(p.pages) != 2 {
+			t.Fatalf("queries running = %d, want 2 (one per page)", len(p.pages))
+		}
+		a2, a3 := ask(ticket.Page{Limit: 10}), ask(ticket.Page{Limit: 10})
+		synctest.Wait() // they wait for page 10's next query
+		p.release <- struct{}{}
+		p.release <- struct{}{}
+		if got := <-a; got != 10 {
+			t.Errorf("page 10 caller got page %d", got)
+		}
+		if got := <-b; got != 20 {
+			t.Errorf("page 20 caller got page %d", got)
+		}
+		synctest.Wait()
+		p.release <- struct{}{}
+		if got1, got2 := <-a2, <-a3; got1 != 10 || got2 != 10 {
+			t.Errorf("later page 10 callers got pages %d, %d", got1, got2)
+		}
+		if len(p.pages) != 3 {
+			t.Errorf("queries = %d, want 3 for 4 callers of 2 pages", len(p.pages))
+		}
+	})
+}
