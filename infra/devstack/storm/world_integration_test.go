@@ -94,7 +94,10 @@ func newWorld(t *testing.T, seed uint64) *world {
 		ticketsDB: database(t, client, "tickets"), ordersDB: database(t, client, "orders"), paymentsDB: database(t, client, "payments"),
 		cookies: map[string]*http.Cookie{}, answers: map[string]int{},
 	}
-	tickets := ticketsapp.NewParts(w.ticketsDB, nowhere{}, log, ticketsapp.Options{JWTKey: string(w.key)})
+	tickets, err := ticketsapp.NewParts(ctx, w.ticketsDB, nowhere{}, log, ticketsapp.Options{JWTKey: w.key})
+	if err != nil {
+		t.Fatal(err)
+	}
 	orders, err := ordersapp.NewParts(ctx, w.ordersDB, nowhere{}, log, ordersapp.Options{JWTKey: w.key, Window: 15 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +124,7 @@ func newWorld(t *testing.T, seed uint64) *world {
 		json.Unmarshal(data, &e)
 		return e.OrderID
 	})
-	listen(w.b, "tickets-service", []bus.Subscription{bus.On(tickets.OrderCreated), bus.On(tickets.OrderCancelled)},
+	listen(w.b, ticketsapp.QueueGroup, tickets.Listeners,
 		map[events.Subject]func([]byte){events.SubjectOrderCreated: ticketDoc, events.SubjectOrderCancelled: ticketDoc})
 	listen(w.b, ordersapp.QueueGroup, orders.Listeners,
 		map[events.Subject]func([]byte){events.SubjectExpirationComplete: orderDoc, events.SubjectPaymentCreated: orderDoc})
