@@ -104,17 +104,23 @@ func (s *Session) SetCookies() []string { return s.setCookies }
 // do sends one request; in, when not nil, is sent as JSON; a 2xx JSON body is
 // decoded into out when out is not nil.
 func (s *Session) do(ctx context.Context, method, path string, in, out any) error {
+	_, err := s.send(ctx, method, path, in, out)
+	return err
+}
+
+// send is do that also returns the answer's headers.
+func (s *Session) send(ctx context.Context, method, path string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("%s %s: encode request: %w", method, path, err)
+			return nil, fmt.Errorf("%s %s: encode request: %w", method, path, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, s.c.base+path, body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -128,23 +134,23 @@ func (s *Session) do(ctx context.Context, method, path string, in, out any) erro
 	}
 	res, err := s.c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %s %s: %w", ErrUnreachable, method, path, err)
+		return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, method, path, err)
 	}
 	defer res.Body.Close()
 	s.setCookies = append(s.setCookies, res.Header.Values("Set-Cookie")...)
 	data, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		return fmt.Errorf("%w: %s %s: read answer: %w", ErrUnreachable, method, path, err)
+		return nil, fmt.Errorf("%w: %s %s: read answer: %w", ErrUnreachable, method, path, err)
 	}
 	if res.StatusCode >= 400 {
-		return decodeError(res.StatusCode, data)
+		return nil, decodeError(res.StatusCode, data)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("%s %s: decode answer %d: %w", method, path, res.StatusCode, err)
+			return nil, fmt.Errorf("%s %s: decode answer %d: %w", method, path, res.StatusCode, err)
 		}
 	}
-	return nil
+	return res.Header, nil
 }
 
 // decodeError reads the SPEC §2 error shape; any other body (a proxy's HTML

@@ -82,10 +82,77 @@ func (s *Session) SignOut(ctx context.Context) error {
 	return s.do(ctx, "POST", "/api/users/signout", struct{}{}, nil)
 }
 
-// Tickets lists the tickets that are not reserved.
+// Tickets lists the first page of the tickets that are not reserved.
 func (s *Session) Tickets(ctx context.Context) ([]Ticket, error) {
-	var out []Ticket
-	return out, s.do(ctx, "GET", "/api/tickets", nil, &out)
+	p, err := s.TicketsPage(ctx, "")
+	return p.Tickets, err
+}
+
+// TicketPage is one page of the tickets for sale (SPEC §5: the API answers
+// a page at a time, oldest first).
+type TicketPage struct {
+	Tickets []Ticket
+	// Next is the cursor of the next page (the ?after= of the API's Link
+	// rel="next" header), or "" on the last page.
+	Next string
+}
+
+// TicketsPage lists the page of tickets for sale after the ticket after,
+// or the first page when after is "".
+func (s *Session) TicketsPage(ctx context.Context, after string) (TicketPage, error) {
+	path := "/api/tickets"
+	if after != "" {
+		path += "?" + url.Values{"after": {after}}.Encode()
+	}
+	var p TicketPage
+	h, err := s.send(ctx, "GET", path, nil, &p.Tickets)
+	if err != nil {
+		return TicketPage{}, err
+	}
+	p.Next = nextCursor(h.Values("Link"))
+	return p, nil
+}
+
+// nextCursor returns the ?after= of the rel="next" link among Link header
+// values (RFC 8288: <uri>; rel="next", several links comma-separated), or
+// "".
+func nextCursor(links []string) string {
+	for _, v := range links {
+		for link := range strings.SplitSeq(v, ",") {
+			target, params, ok := strings.Cut(strings.TrimSpace(link), ";")
+			if !ok || !strings.HasPrefix(target, "<") || !strings.HasSuffix(target, ">") {
+				continue
+			}
+			if !hasRelNext(params) {
+				continue
+			}
+			u, err := url.Parse(target[1 : len(target)-1])
+			if err != nil {
+				continue
+			}
+			if after := u.Query().Get("after"); after != "" {
+				return after
+			}
+		}
+	}
+	return ""
+}
+
+// hasRelNext reports whether link parameters hold rel="next" (or rel=next,
+// or next among several relation types).
+func hasRelNext(params string) bool {
+	for p := range strings.SplitSeq(params, ";") {
+		name, value, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(name), "rel") {
+			continue
+		}
+		for rel := range strings.FieldsSeq(strings.Trim(strings.TrimSpace(value), `"`)) {
+			if strings.EqualFold(rel, "next") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Ticket returns one ticket.

@@ -9,13 +9,16 @@ import (
 	commonweb "github.com/gittix/ticketing/common/web"
 )
 
-// GET / — the tickets for sale.
+// GET / — the tickets for sale, a page at a time: GET /?after=<id> is the
+// page after that ticket, and a Next link is shown when the API says more
+// remain.
 func (s *Server) index(w http.ResponseWriter, r *http.Request, v *visit) error {
-	tickets, err := v.api.Tickets(r.Context())
+	after := r.URL.Query().Get("after")
+	page, err := v.api.TicketsPage(r.Context(), after)
 	if err != nil {
 		return err
 	}
-	return s.render(w, v, http.StatusOK, "index", view{Title: "Tickets", Tickets: tickets})
+	return s.render(w, v, http.StatusOK, "index", view{Title: "Tickets", Tickets: page.Tickets, After: after, Next: page.Next})
 }
 
 // authPage is the sign-up or the sign-in page: one form, two API calls.

@@ -30,6 +30,8 @@ type view struct {
 
 	Action      string // auth page: "signup" or "signin"
 	Tickets     []apiclient.Ticket
+	After       string // index: the cursor this page starts after; "" on the first page
+	Next        string // index: the cursor of the next page; "" on the last page
 	Ticket      apiclient.Ticket
 	Orders      []apiclient.Order
 	Order       apiclient.Order
