@@ -234,9 +234,9 @@ func TestRushManyTickets(t *testing.T) {
 // channel; or answered 409 and not applied. None is lost silently.
 func TestConcurrentEdits(t *testing.T) {
 	const edits = 20
-	_, natsURL := testenv.StartNATS(t) // a server of the test's own, whose channels it reads
-	c := newLoadClient(startApp(t, map[string]string{"JWT_KEY": loadJWTKey, "NATS_URL": natsURL, "NATS_CLUSTER_ID": "ticketing"}), edits)
-	updated := bustest.Record[events.TicketUpdated](t, bustest.Connect(t, natsURL, "ticketing"))
+	broker := testenv.Bus(t) // the app's broker (BUS), whose channels the test reads
+	c := newLoadClient(startApp(t, map[string]string{"JWT_KEY": loadJWTKey, "BUS": broker.Transport, "NATS_URL": broker.URL, "NATS_CLUSTER_ID": broker.ClusterID}), edits)
+	updated := bustest.Record[events.TicketUpdated](t, bustest.Dial(t, broker))
 
 	seller := newLoadUser(t)
 	created := c.do(t.Context(), seller, "POST", "/api/tickets", map[string]any{"title": "Edited", "price": 1})

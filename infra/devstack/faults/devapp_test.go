@@ -5,6 +5,7 @@ package faults_test
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -22,14 +23,13 @@ func TestDevAppSurvivesNATSRestart(t *testing.T) {
 	t.Parallel()
 	nats := startNATS(t)
 	prefix := "f" + randHex(4) + "_"
-	env := map[string]string{
-		"NATS_URL":        nats.URL(),
-		"NATS_CLUSTER_ID": clusterID,
+	env := nats.env()
+	maps.Copy(env, map[string]string{
 		"MONGO_URI":       stackEnv[stack.EnvMongoURI],
 		"REDIS_URL":       redisDB(t, stackEnv[stack.EnvRedisURL]),
 		"STRIPE_API_BASE": stackEnv[stack.EnvStripeAPIBase],
 		"JWT_KEY":         jwtKey,
-	}
+	})
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan string, 1), make(chan error, 1)

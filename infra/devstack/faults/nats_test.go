@@ -3,18 +3,24 @@
 package faults_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
+	natsserver "github.com/nats-io/nats-server/v2/server"
 	stand "github.com/nats-io/nats-streaming-server/server"
 	"github.com/nats-io/nats-streaming-server/stores"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/stan.go"
 
 	"github.com/gittix/ticketing/common/bus"
@@ -23,15 +29,19 @@ import (
 
 const clusterID = "ticketing"
 
-// natsServer is an embedded NATS Streaming server with a file store in the
-// test's temporary directory, which Stop and Start stop and start again on
-// the same port, with the same data, as a Kubernetes pod with a volume.
+// natsServer is the broker BUS names — an embedded NATS Streaming server,
+// or nats-server with JetStream — with a file store in the test's temporary
+// directory, which Stop and Start stop and start again on the same port,
+// with the same data, as a Kubernetes pod with a volume.
 type natsServer struct {
 	t            *testing.T
-	port, mPort  int // client and monitoring ports
+	transport    string // bus.TransportStan or bus.TransportJetStream
+	port, mPort  int    // client and monitoring ports
 	sOpts        *stand.Options
+	dir          string // the JetStream store
 	mu           sync.Mutex
 	srv          *stand.StanServer
+	js           *natsserver.Server
 	stoppedSince time.Time
 }
 
@@ -41,10 +51,15 @@ func startNATS(t *testing.T) *natsServer {
 	sOpts.ID = clusterID
 	sOpts.StoreType = stores.TypeFile
 	sOpts.FilestoreDir = t.TempDir()
-	n := &natsServer{t: t, port: freePort(t), mPort: freePort(t), sOpts: sOpts}
+	n := &natsServer{t: t, transport: cmp.Or(os.Getenv("BUS"), bus.TransportStan), port: freePort(t), mPort: freePort(t), sOpts: sOpts, dir: t.TempDir()}
 	n.Start()
 	t.Cleanup(n.Stop)
 	return n
+}
+
+// env is the broker's part of a service's environment.
+func (n *natsServer) env() map[string]string {
+	return map[string]string{"BUS": n.transport, "NATS_URL": n.URL(), "NATS_CLUSTER_ID": clusterID}
 }
 
 // URL is the client URL; it stays the same across restarts.
@@ -54,7 +69,11 @@ func (n *natsServer) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.
 func (n *natsServer) Start() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.srv != nil {
+	if n.srv != nil || n.js != nil {
+		return
+	}
+	if n.transport == bus.TransportJetStream {
+		n.startJetStream()
 		return
 	}
 	nOpts := stand.DefaultNatsServerOptions // a copy
@@ -73,15 +92,42 @@ func (n *natsServer) Start() {
 	n.srv = srv
 }
 
+func (n *natsServer) startJetStream() {
+	srv, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: n.port, NoLog: true, NoSigs: true, JetStream: true, StoreDir: n.dir,
+	})
+	if err == nil {
+		srv.Start()
+		if !srv.ReadyForConnections(10 * time.Second) {
+			srv.Shutdown()
+			err = errors.New("not ready in 10s")
+		}
+	}
+	if err != nil {
+		n.t.Errorf("start nats jetstream on port %d: %v", n.port, err)
+		return
+	}
+	if !n.stoppedSince.IsZero() {
+		n.t.Logf("nats jetstream started again after %s down", time.Since(n.stoppedSince).Round(time.Millisecond))
+	}
+	n.js = srv
+}
+
 // Stop shuts the server down; its data stays.
 func (n *natsServer) Stop() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.srv == nil {
+	switch {
+	case n.srv != nil:
+		n.srv.Shutdown()
+		n.srv = nil
+	case n.js != nil:
+		n.js.Shutdown()
+		n.js.WaitForShutdown()
+		n.js = nil
+	default:
 		return
 	}
-	n.srv.Shutdown()
-	n.srv = nil
 	n.stoppedSince = time.Now()
 }
 
@@ -96,7 +142,7 @@ func (n *natsServer) Restart(down time.Duration) {
 // at cleanup.
 func (n *natsServer) connect(t *testing.T) *bus.Conn {
 	t.Helper()
-	c, err := bus.Connect(context.Background(), bus.Config{URL: n.URL(), ClusterID: clusterID, ClientID: "test-" + randHex(4)}, discard)
+	c, err := bus.Connect(context.Background(), bus.Config{Transport: n.transport, URL: n.URL(), ClusterID: clusterID, ClientID: "test-" + randHex(4)}, discard)
 	if err != nil {
 		t.Fatalf("connect nats streaming: %v", err)
 	}
@@ -108,6 +154,9 @@ func (n *natsServer) connect(t *testing.T) *bus.Conn {
 // from its start up to its last sequence number as the server reports it.
 func (n *natsServer) published(t *testing.T, subject events.Subject) [][]byte {
 	t.Helper()
+	if n.transport == bus.TransportJetStream {
+		return n.publishedJetStream(t, subject)
+	}
 	last := n.lastSeq(t, subject)
 	if last == 0 {
 		return nil
@@ -177,9 +226,57 @@ func (n *natsServer) countPublished(t *testing.T, subject events.Subject, key, v
 	return count
 }
 
+// publishedJetStream reads every message of subject in the app's stream.
+func (n *natsServer) publishedJetStream(t *testing.T, subject events.Subject) [][]byte {
+	t.Helper()
+	nc, err := nats.Connect(n.URL())
+	if err != nil {
+		t.Fatalf("connect nats: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stream, err := js.Stream(ctx, bus.StreamName)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("stream %s: %v", bus.StreamName, err)
+	}
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(string(subject)))
+	if err != nil {
+		t.Fatalf("stream %s info: %v", bus.StreamName, err)
+	}
+	total := info.State.Subjects[string(subject)]
+	if total == 0 {
+		return nil
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{string(subject)}})
+	if err != nil {
+		t.Fatalf("read %s: %v", subject, err)
+	}
+	var msgs [][]byte
+	for uint64(len(msgs)) < total {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("read %s: %d of %d messages: %v", subject, len(msgs), total, err)
+		}
+		msgs = append(msgs, m.Data())
+	}
+	return msgs
+}
+
 // logState logs the server's view of its channels and their subscriptions
 // (the monitoring endpoint), to tell a lost message from a stuck listener.
 func (n *natsServer) logState() {
+	if n.transport == bus.TransportJetStream {
+		n.t.Logf("nats jetstream: no state dump (see the dead letters with go run ./common/cmd/deadletters)")
+		return
+	}
 	res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/streaming/channelsz?subs=1", n.mPort))
 	if err != nil {
 		n.t.Logf("nats streaming state: %v", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -113,7 +114,8 @@ func (c *cluster) add(name string, env map[string]string) *service {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	base["NATS_URL"], base["NATS_CLUSTER_ID"], base["JWT_KEY"] = c.nats.URL(), clusterID, jwtKey
+	maps.Copy(base, c.nats.env())
+	base["JWT_KEY"] = jwtKey
 	switch name {
 	case "auth", "tickets", "orders", "payments":
 		base["MONGO_URI"] = withMongoAddr(c.t, base["MONGO_URI"], c.mongoAddr)
