@@ -178,6 +178,7 @@ func (f *fleet) env(name string, port int) ([]string, error) {
 	env["COOKIE_SECURE"] = "false"
 	env["API_BASE_URL"] = f.gatewayURL()
 	env["EXPIRATION_WINDOW_SECONDS"] = f.cfg.window
+	env["TICKETS_PER_HOUR"] = "10000000" // one seller lists the whole catalogue
 	var list []string
 	for k, v := range env {
 		list = append(list, k+"="+v)

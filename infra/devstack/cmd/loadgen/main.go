@@ -170,6 +170,7 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (
 	a, err := startApp(ctx, map[string]string{
 		"JWT_KEY":                   randomKey(),
 		"EXPIRATION_WINDOW_SECONDS": strconv.Itoa(cfg.window),
+		"TICKETS_PER_HOUR":          "10000000", // one seller lists the whole catalogue
 	}, appLog)
 	if err != nil {
 		return err
