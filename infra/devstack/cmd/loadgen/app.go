@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,8 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	stan "github.com/nats-io/stan.go"
-
+	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
@@ -42,9 +40,14 @@ func startApp(ctx context.Context, env map[string]string, log *slog.Logger) (*ap
 	if err != nil {
 		return nil, err
 	}
-	// An empty Getenv: the bench never uses servers named in its own
-	// environment.
-	st, err := stack.Start(ctx, stack.Config{DataDir: dir, Getenv: func(string) string { return "" }}, log)
+	// The bench never uses servers named in its own environment; env
+	// may choose the broker (BUS).
+	st, err := stack.Start(ctx, stack.Config{DataDir: dir, Getenv: func(k string) string {
+		if k == stack.EnvBus {
+			return env[k]
+		}
+		return ""
+	}}, log)
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}
@@ -88,36 +91,35 @@ type eventTimes struct {
 	kick chan struct{} // closed and replaced on every event
 }
 
-// watch subscribes to subject on the app's NATS Streaming (a plain
-// subscription of its own, new messages only: the services' durable
-// queue groups are not touched) until stop is called.
-func (a *app) watch(subject events.Subject) (*eventTimes, func(), error) {
-	sc, err := stan.Connect(a.env[stack.EnvNATSClusterID], "loadgen-"+randomKey()[:12], stan.NatsURL(a.env[stack.EnvNATSURL]))
+// watchCancelled records when order:cancelled events reach the bench: a
+// listener of its own queue group on the app's broker (the services'
+// queue groups are not touched), until stop is called.
+func (a *app) watchCancelled(ctx context.Context) (*eventTimes, func(), error) {
+	conn, err := bus.Connect(ctx, bus.Config{
+		Transport: a.env[stack.EnvBus], URL: a.env[stack.EnvNATSURL], ClusterID: a.env[stack.EnvNATSClusterID],
+		ClientID: "loadgen-" + randomKey()[:12],
+	}, slog.New(slog.DiscardHandler))
 	if err != nil {
-		return nil, nil, fmt.Errorf("watch %s: %w", subject, err)
+		return nil, nil, fmt.Errorf("watch order:cancelled: %w", err)
 	}
 	w := &eventTimes{at: make(map[string]time.Time), kick: make(chan struct{})}
-	_, err = sc.Subscribe(string(subject), func(m *stan.Msg) {
-		now := time.Now()
-		var e struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(m.Data, &e) != nil {
-			return
-		}
-		w.mu.Lock()
-		if _, ok := w.at[e.ID]; !ok {
-			w.at[e.ID] = now
-		}
-		close(w.kick)
-		w.kick = make(chan struct{})
-		w.mu.Unlock()
-	})
+	err = bus.Listen(conn, bus.ListenerConfig{QueueGroup: "loadgen-" + randomKey()[:12]}, slog.New(slog.DiscardHandler),
+		func(_ context.Context, e events.OrderCancelled) error {
+			now := time.Now()
+			w.mu.Lock()
+			if _, ok := w.at[e.ID]; !ok {
+				w.at[e.ID] = now
+			}
+			close(w.kick)
+			w.kick = make(chan struct{})
+			w.mu.Unlock()
+			return nil
+		})
 	if err != nil {
-		sc.Close()
-		return nil, nil, fmt.Errorf("watch %s: %w", subject, err)
+		conn.Close()
+		return nil, nil, fmt.Errorf("watch order:cancelled: %w", err)
 	}
-	return w, func() { sc.Close() }, nil
+	return w, func() { conn.Close() }, nil
 }
 
 // await returns when the event of id was delivered, waiting up to timeout.

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
 type config struct {
@@ -136,9 +138,21 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
 	begin, cpu := time.Now(), sampleCPU()
 	defer func() { rep.took, rep.cpu = time.Since(begin), cpuUse(cpu, sampleCPU()) }()
 
+	if err := os.WriteFile(cfg.appLog, nil, 0o644); err != nil { // each in-process run appends
+		return rep, err
+	}
 	if cfg.runs("browse") || cfg.runs("purchase") || cfg.runs("contention") || cfg.runs("propagation") || cfg.runs("expiration") {
-		if err := inProcess(ctx, cfg, rep, log); err != nil {
+		if err := inProcess(ctx, cfg, rep, log, stack.BusStan); err != nil {
 			return rep, err
+		}
+	}
+	if cfg.runs("jetstream") {
+		// propagation and purchase again, on JetStream, beside the rows
+		// above (NATS Streaming).
+		js := cfg
+		js.only = []string{"propagation", "purchase"}
+		if err := inProcess(ctx, js, rep, log, stack.BusJetStream); err != nil {
+			return rep, fmt.Errorf("on jetstream: %w", err)
 		}
 	}
 	if cfg.runs("footprint") {
@@ -158,16 +172,17 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
 
 // inProcess runs the scenarios cfg names against the app started in this
 // process, as make dev runs it, adding their rows and failures to rep.
-func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (err error) {
-	logf, err := os.Create(cfg.appLog)
+func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger, broker string) (err error) {
+	logf, err := os.OpenFile(cfg.appLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
 	defer logf.Close()
 	appLog := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	log.Info("starting the app", "app_log", cfg.appLog)
+	log.Info("starting the app", "app_log", cfg.appLog, "bus", broker)
 	a, err := startApp(ctx, map[string]string{
+		stack.EnvBus:                broker,
 		"JWT_KEY":                   randomKey(),
 		"EXPIRATION_WINDOW_SECONDS": strconv.Itoa(cfg.window),
 		"TICKETS_PER_HOUR":          "10000000", // one seller lists the whole catalogue
@@ -190,6 +205,9 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger) (
 		defer pprof.StopCPUProfile()
 	}
 	b := &bench{cfg: cfg, rep: rep, a: a, log: log, window: time.Duration(cfg.window) * time.Second}
+	if broker != stack.BusStan {
+		b.label = " [" + broker + "]"
+	}
 	// The orders of expiration, contention and propagation expire (the
 	// short window) and give their tickets back before purchase. Purchase
 	// runs last: its orders expire by the thousand, and nothing after it
@@ -219,11 +237,13 @@ type bench struct {
 	a      *app
 	log    *slog.Logger
 	window time.Duration // EXPIRATION_WINDOW_SECONDS
+	label  string        // after each scenario's name: the broker, unless NATS Streaming
 }
 
 // add records rows, and a failure for each top-level row with errors.
 func (b *bench) add(rows ...row) {
 	for _, r := range rows {
+		r.scenario += b.label
 		b.rep.rows = append(b.rep.rows, r)
 		if r.st.errors > 0 && !strings.HasPrefix(r.scenario, "  ") {
 			b.rep.failures = append(b.rep.failures, fmt.Sprintf("%s: %d errors, e.g. %s", r.scenario, r.st.errors, strings.Join(r.st.sample, "; ")))

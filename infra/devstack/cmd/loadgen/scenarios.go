@@ -14,8 +14,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/gittix/ticketing/common/events"
 )
 
 // met returns "yes" when ok, else "NO".
@@ -193,7 +191,7 @@ func propagation(ctx context.Context, a *app, samples int, pace, timeout time.Du
 // grew, load the app more than the expiries did: a feedback loop that
 // turned 10 ms lags into seconds.)
 func expiration(ctx context.Context, a *app, tickets []string, pace time.Duration, window time.Duration) row {
-	cancelled, stop, err := a.watch(events.SubjectOrderCancelled)
+	cancelled, stop, err := a.watchCancelled(ctx)
 	if err != nil {
 		return row{scenario: "expiration lag", st: stats{n: 1, errors: 1, sample: []string{err.Error()}}}
 	}
