@@ -1,7 +1,6 @@
 package bus_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -253,17 +252,8 @@ func TestLostConnectionIsSurfaced(t *testing.T) {
 	})
 }
 
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// safeBuffer collects log output from many goroutines.
+type safeBuffer = testenv.LogBuffer
 
 // TestOneMemberHearsASubjectInOrder: with one member and no failure, a
 // subject's messages are handled one at a time, in publish order.

@@ -3,7 +3,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,10 +12,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 )
@@ -247,19 +246,4 @@ func randHex(n int) string {
 }
 
 // lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testenv.LogBuffer

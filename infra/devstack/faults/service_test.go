@@ -3,10 +3,8 @@
 package faults_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -27,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
@@ -371,25 +370,8 @@ func statusOrErr(res *http.Response, err error) string {
 	return res.Status
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
+// syncBuffer collects the processes' output.
+type syncBuffer = testenv.LogBuffer
 
 // withMongoAddr returns the MongoDB uri with its host:port replaced by
 // addr, when addr is set (a test's fault-injecting proxy).

@@ -39,7 +39,7 @@ func TestStorm(t *testing.T) {
 	w := newWorld(t, seed)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("services' warnings and errors (last 60 lines):\n%s", w.log.tail(60))
+			t.Logf("services' warnings and errors (last 60 lines):\n%s", w.log.Tail(60))
 			t.Logf("FAILED storm seed %d; replay it with STORM_SEED=%d STORM_TICKETS=%d go test -tags=integration -run TestStorm ./storm/", seed, seed, n)
 		}
 	})
@@ -199,7 +199,7 @@ func (w *world) check() result {
 			diverge("order %s: orders has %s v%d, payments' replica %s v%d (want %s v%d)", id, o.Status, o.Version, got.status, got.version, want.status, want.version)
 		}
 	}
-	if logged := w.log.count("payment for a cancelled order"); logged < r.refunds {
+	if logged := w.log.Count("payment for a cancelled order"); logged < r.refunds {
 		diverge("%d cancelled orders were paid, %d logged for a refund", r.refunds, logged)
 	}
 	return r

@@ -17,7 +17,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,7 @@ import (
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
+	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
@@ -455,28 +455,4 @@ func (w *world) answerSummary() string {
 }
 
 // lockedBuffer collects the services' warnings and errors.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// tail returns the last n lines.
-func (l *lockedBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(l.b.String()), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-// count returns how many lines contain s.
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
+type lockedBuffer = testenv.LogBuffer

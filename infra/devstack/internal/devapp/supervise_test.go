@@ -1,7 +1,6 @@
 package devapp
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gittix/ticketing/common/testenv"
 )
 
 var fastBackoff = backoff{first: 10 * time.Millisecond, max: 40 * time.Millisecond, healthy: time.Hour}
@@ -45,23 +46,8 @@ func (s *script) count() int {
 	return s.runs
 }
 
-// safeBuffer is a bytes.Buffer for a logger written from several goroutines.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *safeBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *safeBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// safeBuffer is a buffer for a logger written from several goroutines.
+type safeBuffer = testenv.LogBuffer
 
 func TestSuperviseRestartsAPartThatExits(t *testing.T) {
 	t.Parallel()
