@@ -13,6 +13,42 @@ import (
 	"github.com/gittix/ticketing/orders/internal/order"
 )
 
+// ExpirationComplete cancels an order whose payment window has passed, if
+// it is still created or awaiting payment, which publishes order:cancelled
+// and frees its ticket. A complete or already cancelled order is left as it
+// is, and the event acked.
+//
+// An unknown order, or a malformed id, is dropped (bus.ErrDrop: logged and
+// acked): an order is written before its order:created leaves, so
+// expiration can only name an order that exists; one that does not will
+// not appear by waiting.
+func ExpirationComplete(svc *order.Service, log *slog.Logger) bus.Handler[events.ExpirationComplete] {
+	return func(ctx context.Context, e events.ExpirationComplete) error {
+		id, err := bson.ObjectIDFromHex(e.OrderID)
+		if err != nil {
+			return fmt.Errorf("order id %q: %w", e.OrderID, bus.ErrDrop)
+		}
+		o, err := svc.Orders.Get(ctx, id)
+		if errors.Is(err, order.ErrNotFound) {
+			return fmt.Errorf("order %s: %w: %w", e.OrderID, err, bus.ErrDrop)
+		}
+		if err != nil {
+			return fmt.Errorf("get order %s: %w", e.OrderID, err)
+		}
+		if o.Status != events.StatusCreated && o.Status != events.StatusAwaitingPayment {
+			return nil
+		}
+		_, err = svc.Cancel(ctx, o)
+		if errors.Is(err, order.ErrCompleted) {
+			return nil // paid in the meantime
+		}
+		if err != nil {
+			return fmt.Errorf("expire order %s: %w", e.OrderID, err)
+		}
+		return nil
+	}
+}
+
 // PaymentCreated marks the paid order complete (version + 1); its ticket
 // stays reserved for good. An order already complete is acked unchanged.
 //

@@ -1,3 +1,7 @@
+// Package listener keeps the orders service in step with the events of the
+// other services. Each handler is idempotent: NATS Streaming delivers at
+// least once and possibly out of order. A handler returns an error only
+// when the event must come again (it is then not acked).
 package listener
 
 import (
@@ -12,6 +16,30 @@ import (
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
+
+// QueueGroup is the queue group and durable name of every listener of the
+// service. Never rename it: a new name replays every channel from the start.
+const QueueGroup = "orders-service"
+
+// TicketCreated inserts the replica of a new ticket, with the event's id
+// and version. A redelivery finds it there and is acked; a malformed id is
+// dropped (bus.ErrDrop).
+func TicketCreated(tickets ticket.Store, log *slog.Logger) bus.Handler[events.TicketCreated] {
+	return func(ctx context.Context, e events.TicketCreated) error {
+		id, err := bson.ObjectIDFromHex(e.ID)
+		if err != nil {
+			return fmt.Errorf("ticket id %q: %w", e.ID, bus.ErrDrop)
+		}
+		err = tickets.Create(ctx, ticket.Ticket{ID: id, Title: e.Title, Price: e.Price, Version: e.Version})
+		if errors.Is(err, ticket.ErrExists) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("create ticket %s: %w", e.ID, err)
+		}
+		return nil
+	}
+}
 
 // errBehind leaves an event unacked until the versions before it are in.
 var errBehind = errors.New("replica is behind the event")
