@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/lifecycle"
-	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/notifications/internal/config"
@@ -33,26 +34,17 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return err
 	}
-	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "notifications")
-	if err != nil {
-		return err
-	}
-	conn, err := bus.Connect(ctx, cfg.Bus, log)
-	if err == nil {
-		var parts *Parts
-		if parts, err = NewParts(ctx, db, log, Options{Sender: sender, MessageIDDomain: mail.Domain(cfg.MailFrom),
-			SendTimeout: cfg.SMTP.Timeout, RetryInterval: cfg.RetryInterval}); err == nil {
-			log.Info("sending mail", "smtp", cfg.SMTP.Redacted(), "from", cfg.MailFrom)
-			return lifecycle.Run(ctx, log, lifecycle.Service{
-				Addr:    cfg.Addr,
-				Handler: web.NewRouter(log, map[string]web.Check{"mongodb": mongodb.Ping(db), "nats": conn.Ping}),
-				Workers: []func(context.Context) error{parts.RunRetries}, Bus: conn,
-				Listen: bus.ListenerConfig{QueueGroup: QueueGroup}, Listeners: parts.Subscriptions,
-				Close: []func(context.Context) error{client.Disconnect},
-			})
-		}
-		conn.Close()
-	}
-	client.Disconnect(context.Background())
-	return err
+	log.Info("sending mail", "smtp", cfg.SMTP.Redacted(), "from", cfg.MailFrom)
+	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
+		Name: "notifications", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup, Addr: cfg.Addr,
+		Build: func(ctx context.Context, db *mongo.Database, _ *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
+			parts, err := NewParts(ctx, db, log, Options{Sender: sender, MessageIDDomain: mail.Domain(cfg.MailFrom),
+				SendTimeout: cfg.SMTP.Timeout, RetryInterval: cfg.RetryInterval})
+			if err != nil {
+				return lifecycle.Parts{}, err
+			}
+			return lifecycle.Parts{API: web.NewRouter(log, checks), Listeners: parts.Subscriptions,
+				Workers: []func(context.Context) error{parts.RunRetries}}, nil
+		},
+	})
 }

@@ -6,14 +6,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/lifecycle"
-	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/tickets/internal/config"
 )
@@ -28,30 +27,15 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "tickets")
-	if err != nil {
-		return err
-	}
-	conn, err := bus.Connect(ctx, cfg.Bus, log)
-	if err != nil {
-		return errors.Join(err, disconnect(client.Disconnect))
-	}
-	parts, err := NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, TicketsPerHour: cfg.TicketsPerHour,
-		Checks: map[string]web.Check{"mongodb": mongodb.Ping(db), "nats": conn.Ping}})
-	if err != nil {
-		return errors.Join(err, conn.Close(), disconnect(client.Disconnect))
-	}
-	return lifecycle.Run(ctx, log, lifecycle.Service{
-		Addr: cfg.Addr, Handler: parts.API, DrainTimeout: cfg.ShutdownTimeout,
-		Workers: []func(context.Context) error{parts.Relay.Run},
-		Bus:     conn, Listen: bus.ListenerConfig{QueueGroup: QueueGroup}, Listeners: parts.Listeners,
-		Close: []func(context.Context) error{client.Disconnect},
+	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
+		Name: "tickets", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup,
+		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
+			parts, err := NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, TicketsPerHour: cfg.TicketsPerHour, Checks: checks})
+			if err != nil {
+				return lifecycle.Parts{}, err
+			}
+			return lifecycle.Parts{API: parts.API, Listeners: parts.Listeners, Workers: []func(context.Context) error{parts.Relay.Run}}, nil
+		},
 	})
-}
-
-// disconnect closes a store when the service cannot start, within 5 s.
-func disconnect(close func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return close(ctx)
 }
