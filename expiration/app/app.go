@@ -9,14 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/lifecycle"
 	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/expiration/internal/config"
@@ -28,76 +27,70 @@ import (
 // new work. asynq's default (5 s) would expire orders up to 5 s late.
 const CheckInterval = 100 * time.Millisecond
 
+// QueueGroup is the queue group and durable name of the service's
+// listener (SPEC §8). Never rename it: a new name replays the channel.
+const QueueGroup = "expiration-service"
+
 // Run runs the service until ctx is done (then shuts down gracefully) or
-// the connection to NATS Streaming is lost (then returns an error).
+// it cannot go on (the broker connection is lost: then it returns why).
+// Shutdown order (lifecycle.Run): the probes drain, the job server stops
+// (running jobs still publish), the listener and the bus close, then Redis.
 func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-
 	rdb := redis.NewClient(cfg.Redis)
-	defer rdb.Close()
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err = rdb.Ping(pctx).Err()
 	cancel()
 	if err != nil {
-		return fmt.Errorf("ping redis %s: %w", cfg.Redis.Addr, err)
+		return errors.Join(fmt.Errorf("ping redis %s: %w", cfg.Redis.Addr, err), rdb.Close())
+	}
+	conn, err := bus.Connect(ctx, cfg.Bus, log)
+	if err != nil {
+		return errors.Join(err, rdb.Close())
 	}
 	client := asynq.NewClientFromRedisClient(rdb)
-	defer client.Close()
-
-	conn, err := bus.Connect(ctx, bus.Config{URL: cfg.NATSURL, ClusterID: cfg.NATSClusterID, ClientID: cfg.NATSClientID}, log)
-	if err != nil {
-		return err
-	}
-	defer conn.Close() // stops the listener (in-flight events finish), then NATS
-
-	worker := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Concurrency:              512, // jobs only wait: for their due instant (≤ 1 s) and NATS acks
-		DelayedTaskCheckInterval: CheckInterval,
-		TaskCheckInterval:        CheckInterval,
-		RetryDelayFunc:           expiry.RetryDelay,
-		ErrorHandler:             expiry.ErrorHandler(log),
-		Logger:                   asynqLogger{log.With("component", "asynq")},
-		ShutdownTimeout:          cfg.ShutdownTimeout,
+	return lifecycle.Run(ctx, log, lifecycle.Service{
+		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Handler: web.NewRouter(log, map[string]web.Check{
+			"redis": func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
+			"nats":  conn.Ping,
+		}),
+		Workers:   []func(context.Context) error{jobServer(rdb, conn, log, cfg.ShutdownTimeout)},
+		Bus:       conn,
+		Listen:    bus.ListenerConfig{QueueGroup: QueueGroup},
+		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(client, log))},
+		Close: []func(context.Context) error{
+			func(context.Context) error { return client.Close() },
+			func(context.Context) error { return rdb.Close() },
+		},
 	})
-	mux := asynq.NewServeMux()
-	mux.Handle(expiry.TaskType, expiry.Handler(conn))
-	if err := worker.Start(mux); err != nil {
-		return fmt.Errorf("start asynq server: %w", err)
+}
+
+// jobServer runs the asynq server that runs the due jobs, publishing on
+// pub, until ctx is done.
+func jobServer(rdb redis.UniversalClient, pub expiry.Publisher, log *slog.Logger, shutdown time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		worker := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+			Concurrency:              512, // jobs only wait: for their due instant (≤ 1 s) and NATS acks
+			DelayedTaskCheckInterval: CheckInterval,
+			TaskCheckInterval:        CheckInterval,
+			RetryDelayFunc:           expiry.RetryDelay,
+			ErrorHandler:             expiry.ErrorHandler(log),
+			Logger:                   asynqLogger{log.With("component", "asynq")},
+			ShutdownTimeout:          shutdown,
+		})
+		mux := asynq.NewServeMux()
+		mux.Handle(expiry.TaskType, expiry.Handler(pub))
+		if err := worker.Start(mux); err != nil {
+			return fmt.Errorf("start asynq server: %w", err)
+		}
+		<-ctx.Done()
+		worker.Shutdown()
+		return nil
 	}
-	defer worker.Shutdown() // runs before conn.Close: running jobs still publish
-
-	if err := bus.Listen(conn, bus.ListenerConfig{QueueGroup: "expiration-service"}, log,
-		listener.OrderCreated(client, log)); err != nil {
-		return err
-	}
-
-	probes := http.NewServeMux()
-	probes.HandleFunc("GET /healthz", web.Healthz)
-	probes.Handle("GET /readyz", web.Readyz(log, map[string]web.Check{
-		"redis": func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
-		"nats":  conn.Ping,
-	}))
-	probes.Handle("/", web.NotFound(log))
-
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- web.Serve(sctx, web.NewServer(cfg.Addr(), probes), cfg.ShutdownTimeout) }()
-	log.Info("expiration service started", "addr", cfg.Addr(), "listening", string(events.SubjectOrderCreated))
-
-	var lost error
-	select {
-	case <-ctx.Done():
-	case lost = <-conn.Lost():
-	case err := <-served:
-		return err // the probe server could not start
-	}
-	log.Info("expiration service stopping")
-	stop()
-	return errors.Join(lost, <-served)
 }
 
 // asynqLogger sends asynq's log lines to slog.

@@ -3,92 +3,57 @@
 package config
 
 import (
-	"cmp"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/env"
 )
 
 // Config is the service's configuration.
 type Config struct {
-	Host string // interface the health server binds; empty: all interfaces (in a pod)
-	Port string // health probes; default 3000
+	Addr string // the health probes' address: HOST (empty: every interface, in a pod) and PORT (3000)
 
 	Redis *redis.Options // from REDIS_URL, or REDIS_HOST[:REDIS_PORT]
-
-	NATSURL       string
-	NATSClusterID string // default "ticketing"
-	NATSClientID  string // default "expiration-" + random hex; the pod name in k8s
+	Bus   bus.Config     // BUS, NATS_URL, NATS_CLUSTER_ID, NATS_CLIENT_ID
 
 	ShutdownTimeout time.Duration
 }
 
-// Addr is the address the health server listens on.
-func (c Config) Addr() string { return net.JoinHostPort(c.Host, c.Port) }
-
 // Load reads the configuration with getenv. Every missing or invalid
 // variable is reported at once, by name.
 func Load(getenv func(string) string) (Config, error) {
+	r := env.NewReader(getenv)
 	cfg := Config{
-		Host:            getenv("HOST"),
-		Port:            cmp.Or(getenv("PORT"), "3000"),
-		NATSURL:         getenv("NATS_URL"),
-		NATSClusterID:   cmp.Or(getenv("NATS_CLUSTER_ID"), "ticketing"),
-		NATSClientID:    cmp.Or(getenv("NATS_CLIENT_ID"), "expiration-"+randomHex()),
+		Addr:            r.Addr("3000"),
+		Redis:           redisOptions(r),
+		Bus:             bus.ConfigFrom(r, "expiration"),
 		ShutdownTimeout: 10 * time.Second,
 	}
-	var errs []error
-	if cfg.NATSURL == "" {
-		errs = append(errs, errors.New("NATS_URL must be set"))
-	}
-	if !validPort(cfg.Port) {
-		errs = append(errs, fmt.Errorf("PORT must be a port number, got %q", cfg.Port))
-	}
-	redisOpts, err := redisOptions(getenv)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	cfg.Redis = redisOpts
-	return cfg, errors.Join(errs...)
+	return cfg, r.Err()
 }
 
 // redisOptions reads REDIS_URL (redis://[:password@]host:port[/db]), or
 // else REDIS_HOST, which may carry its port, with REDIS_PORT (default 6379).
-func redisOptions(getenv func(string) string) (*redis.Options, error) {
-	if u := getenv("REDIS_URL"); u != "" {
+func redisOptions(r *env.Reader) *redis.Options {
+	if u := r.String("REDIS_URL", ""); u != "" {
 		opts, err := redis.ParseURL(u)
 		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL is not a valid redis URL: %w", err)
+			r.Fail(fmt.Errorf("REDIS_URL is not a valid redis URL: %w", err))
 		}
-		return opts, nil
+		return opts
 	}
-	host := getenv("REDIS_HOST")
+	host := r.String("REDIS_HOST", "")
 	if host == "" {
-		return nil, errors.New("REDIS_URL or REDIS_HOST must be set")
+		r.Fail(errors.New("REDIS_URL or REDIS_HOST must be set"))
+		return nil
 	}
 	if _, _, err := net.SplitHostPort(host); err == nil {
-		return &redis.Options{Addr: host}, nil
+		return &redis.Options{Addr: host}
 	}
-	port := cmp.Or(getenv("REDIS_PORT"), "6379")
-	if !validPort(port) {
-		return nil, fmt.Errorf("REDIS_PORT must be a port number, got %q", port)
-	}
-	return &redis.Options{Addr: net.JoinHostPort(host, port)}, nil
-}
-
-func validPort(s string) bool {
-	p, err := strconv.Atoi(s)
-	return err == nil && p >= 0 && p <= 65535
-}
-
-func randomHex() string {
-	var b [4]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return &redis.Options{Addr: net.JoinHostPort(host, r.Port("REDIS_PORT", "6379"))}
 }

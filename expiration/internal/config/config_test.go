@@ -67,14 +67,14 @@ func TestLoad(t *testing.T) {
 				if got := cfg.Redis.DB; got != tc.wantDB {
 					t.Errorf("redis db = %d, want %d", got, tc.wantDB)
 				}
-				if got := cfg.Port; got != tc.wantPort {
-					t.Errorf("port = %q, want %q", got, tc.wantPort)
+				if got, want := cfg.Addr, ":"+tc.wantPort; got != want {
+					t.Errorf("addr = %q, want %q", got, want)
 				}
-				if got, want := cfg.NATSClusterID, "ticketing"; got != want {
+				if got, want := cfg.Bus.ClusterID, "ticketing"; got != want {
 					t.Errorf("cluster id = %q, want %q", got, want)
 				}
-				if !strings.HasPrefix(cfg.NATSClientID, "expiration-") {
-					t.Errorf("client id = %q, want prefix expiration-", cfg.NATSClientID)
+				if !strings.HasPrefix(cfg.Bus.ClientID, "expiration-") {
+					t.Errorf("client id = %q, want prefix expiration-", cfg.Bus.ClientID)
 				}
 				return
 			}

@@ -3,6 +3,7 @@ package listener
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/gittix/ticketing/common/bus"
@@ -17,8 +18,7 @@ func OrderCreated(enq expiry.Enqueuer, log *slog.Logger) bus.Handler[events.Orde
 	return func(ctx context.Context, e events.OrderCreated) error {
 		if e.ID == "" || e.ExpiresAt.IsZero() {
 			// Expiring an order on a guess would be worse than not at all.
-			log.Error("order:created without id or expiresAt acked unscheduled", "order_id", e.ID, "expires_at", e.ExpiresAt)
-			return nil
+			return fmt.Errorf("order:created without id or expiresAt (order %q, expires %v), not scheduled: %w", e.ID, e.ExpiresAt, bus.ErrDrop)
 		}
 		return expiry.Schedule(ctx, enq, e.ID, e.ExpiresAt)
 	}
