@@ -5,77 +5,38 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/lifecycle"
 	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/payments/internal/config"
 )
 
 // Run runs the service until ctx is done (then shuts down gracefully) or
-// the connection to NATS Streaming is lost (then returns an error).
+// it cannot go on: the broker connection is lost, the relay or the HTTP
+// server fails. The shutdown order is lifecycle.Run's: drain HTTP, stop
+// the relay, close the listeners and the bus, disconnect MongoDB.
 func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-
-	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "payments")
-	if err != nil {
-		return err
-	}
-	defer client.Disconnect(context.Background())
-
-	conn, err := bus.Connect(ctx, bus.Config{URL: cfg.NATSURL, ClusterID: cfg.NATSClusterID, ClientID: cfg.NATSClientID}, log)
-	if err != nil {
-		return err
-	}
-	defer conn.Close() // stops the listeners (in-flight events finish), then NATS
-
-	parts, err := NewParts(ctx, db, conn, log, Options{
-		JWTKey:        cfg.JWTKey,
-		StripeKey:     cfg.StripeKey,
-		StripeAPIBase: cfg.StripeAPIBase,
-		Checks: map[string]web.Check{
-			"mongodb": mongodb.Ping(db),
-			"nats":    conn.Ping,
+	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
+		Name: "payments", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup,
+		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
+			parts, err := NewParts(ctx, db, conn, log, Options{
+				JWTKey: cfg.JWTKey, StripeKey: cfg.StripeKey, StripeAPIBase: cfg.StripeAPIBase, Checks: checks,
+			})
+			if err != nil {
+				return lifecycle.Parts{}, err
+			}
+			return lifecycle.Parts{API: parts.API, Listeners: parts.Listeners, Workers: []func(context.Context) error{parts.Relay.Run}}, nil
 		},
 	})
-	if err != nil {
-		return err
-	}
-
-	relayCtx, stopRelay := context.WithCancel(context.Background())
-	relayDone := make(chan struct{})
-	go func() { parts.RunRelay(relayCtx); close(relayDone) }()
-	defer func() { stopRelay(); <-relayDone }() // before the connection closes
-
-	lc := bus.ListenerConfig{QueueGroup: "payments-service"}
-	if err := bus.Listen(conn, lc, log, parts.OrderCreated); err != nil {
-		return err
-	}
-	if err := bus.Listen(conn, lc, log, parts.OrderCancelled); err != nil {
-		return err
-	}
-
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- web.Serve(sctx, web.NewServer(cfg.Addr(), parts.API), cfg.ShutdownTimeout) }()
-	log.Info("payments service started", "addr", cfg.Addr())
-
-	var lost error
-	select {
-	case <-ctx.Done():
-	case lost = <-conn.Lost():
-	case err := <-served:
-		return err // the server could not start
-	}
-	log.Info("payments service stopping")
-	stop()
-	return errors.Join(lost, <-served)
 }

@@ -27,7 +27,7 @@ import (
 	"github.com/gittix/ticketing/payments/internal/mongostore"
 )
 
-var key = []byte("payments-app-test-key")
+var key = []byte("payments-app-test-key-0123456789abcdef")
 
 // TestService runs the whole service (app.Run) on the real servers: the
 // replica fed from NATS, a payment over HTTP charged at stripe-mock, its

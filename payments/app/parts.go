@@ -9,9 +9,8 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
-
 	"github.com/gittix/ticketing/payments/internal/httpapi"
 	"github.com/gittix/ticketing/payments/internal/listener"
 	"github.com/gittix/ticketing/payments/internal/mongostore"
@@ -19,16 +18,21 @@ import (
 	"github.com/gittix/ticketing/payments/internal/stripecharge"
 )
 
+// QueueGroup is the queue group and durable name of every listener of the
+// service (SPEC §8). Never rename it: a new name replays every channel.
+const QueueGroup = "payments-service"
+
 // Parts is the payments service without its servers and connections: the
-// API and the event handlers, on one database, recording their events in
-// its outbox. Run serves them; a test that delivers events itself (the
-// storm test of infra/devstack) calls them directly.
+// API, the event listeners and the outbox relay, on one database. Run
+// serves them; a test that delivers events itself (the storm test of
+// infra/devstack) calls them directly.
 type Parts struct {
-	API            http.Handler
-	OrderCreated   bus.Handler[events.OrderCreated]
-	OrderCancelled bus.Handler[events.OrderCancelled]
-	// RunRelay publishes the outbox's events until ctx is done.
-	RunRelay func(ctx context.Context) error
+	API http.Handler
+	// Listeners are order:created and order:cancelled, to subscribe under
+	// QueueGroup.
+	Listeners []bus.Subscription
+	// Relay publishes the payments' pending events (Relay.Run).
+	Relay *outbox.Relay
 }
 
 // Options are the settings of NewParts.
@@ -47,7 +51,7 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 	if err != nil {
 		return nil, err
 	}
-	relay := payments.NewRelay(pub, log)
+	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), pub, log, 0)
 	svc := &payment.Service{
 		Orders:   orders,
 		Payments: payments,
@@ -56,9 +60,8 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 		Log:      log,
 	}
 	return &Parts{
-		API:            httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
-		OrderCreated:   listener.OrderCreated(orders, log),
-		OrderCancelled: listener.OrderCancelled(orders, log),
-		RunRelay:       relay.Run,
+		API:       httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
+		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(orders)), bus.On(listener.OrderCancelled(svc))},
+		Relay:     relay,
 	}, nil
 }

@@ -26,7 +26,6 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
-	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
@@ -128,7 +127,12 @@ func newWorld(t *testing.T, seed uint64) *world {
 		map[events.Subject]func([]byte){events.SubjectOrderCreated: ticketDoc, events.SubjectOrderCancelled: ticketDoc})
 	listen(w.b, ordersapp.QueueGroup, orders.Listeners,
 		map[events.Subject]func([]byte){events.SubjectExpirationComplete: orderDoc, events.SubjectPaymentCreated: orderDoc})
-	listen(w.b, "payments-service", []bus.Subscription{bus.On(payments.OrderCreated), bus.On(payments.OrderCancelled)}, nil)
+	paymentDoc := w.relayAfter(w.paymentsDB.Collection("payments"), func(data []byte) string {
+		var e struct{ ID string }
+		json.Unmarshal(data, &e)
+		return w.paymentOf(e.ID)
+	})
+	listen(w.b, paymentsapp.QueueGroup, payments.Listeners, map[events.Subject]func([]byte){events.SubjectOrderCancelled: paymentDoc})
 
 	for i := range 10 {
 		w.sellers = append(w.sellers, auth.User{ID: bson.NewObjectID().Hex(), Email: fmt.Sprintf("seller%d@storm.test", i)})
@@ -195,6 +199,21 @@ func (w *world) relay(coll *mongo.Collection, id bson.ObjectID) {
 			}
 		}
 	}
+}
+
+// paymentOf returns the id of the payment of order orderID, or "".
+func (w *world) paymentOf(orderID string) string {
+	id, err := bson.ObjectIDFromHex(orderID)
+	if err != nil {
+		return ""
+	}
+	var p struct {
+		ID bson.ObjectID `bson:"_id"`
+	}
+	if w.paymentsDB.Collection("payments").FindOne(w.t.Context(), bson.D{{Key: "orderId", Value: id}}).Decode(&p) != nil {
+		return ""
+	}
+	return p.ID.Hex()
 }
 
 // relayAfter returns a broker hook that relays the document of coll that

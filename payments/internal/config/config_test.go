@@ -10,7 +10,7 @@ import (
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	full := map[string]string{
-		"JWT_KEY": "k", "MONGO_URI": "mongodb://m:27017/payments", "NATS_URL": "nats://n:4222",
+		"JWT_KEY": "payments-config-test-key-0123456789", "MONGO_URI": "mongodb://m:27017/payments", "NATS_URL": "nats://n:4222",
 		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": "http://127.0.0.1:12111",
 	}
 	with := func(k, v string) map[string]string {
@@ -32,6 +32,7 @@ func TestLoad(t *testing.T) {
 		{name: "no stripe key", env: with("STRIPE_KEY", ""), wantErrs: []string{"STRIPE_KEY"}},
 		{name: "bad stripe api base", env: with("STRIPE_API_BASE", "localhost:12111"), wantErrs: []string{"STRIPE_API_BASE"}},
 		{name: "bad port", env: with("PORT", "http"), wantErrs: []string{"PORT"}},
+		{name: "short JWT key", env: with("JWT_KEY", "short"), wantErrs: []string{"JWT_KEY must be at least 32 bytes"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,14 +42,14 @@ func TestLoad(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Load: %v", err)
 				}
-				if got, want := cfg.Port, "3000"; got != want {
-					t.Errorf("port = %q, want %q", got, want)
+				if got, want := cfg.Addr, ":3000"; got != want {
+					t.Errorf("addr = %q, want %q", got, want)
 				}
-				if got, want := cfg.NATSClusterID, "ticketing"; got != want {
+				if got, want := cfg.Bus.ClusterID, "ticketing"; got != want {
 					t.Errorf("cluster id = %q, want %q", got, want)
 				}
-				if !strings.HasPrefix(cfg.NATSClientID, "payments-") {
-					t.Errorf("client id = %q, want prefix payments-", cfg.NATSClientID)
+				if !strings.HasPrefix(cfg.Bus.ClientID, "payments-") {
+					t.Errorf("client id = %q, want prefix payments-", cfg.Bus.ClientID)
 				}
 				return
 			}

@@ -40,6 +40,7 @@ func TestCreateAnswers(t *testing.T) {
 		status     events.OrderStatus
 		paid       bool
 		pending    bool
+		expired    bool
 		chargeErr  error
 		wantStatus int
 		wantErrors []web.FieldError // nil: not checked
@@ -56,6 +57,8 @@ func TestCreateAnswers(t *testing.T) {
 		{name: "unknown order", user: owner, body: func(string) string { return `{"token":"tok_visa","orderId":"` + bson.NewObjectID().Hex() + `"}` },
 			wantStatus: 404, wantErrors: []web.FieldError{{Message: "Not Found"}}},
 		{name: "someone else's order", user: &auth.User{ID: "u2"}, body: validBody, wantStatus: 401, wantErrors: []web.FieldError{{Message: "Not authorized"}}},
+		{name: "expired order, not yet cancelled", user: owner, body: validBody, expired: true, wantStatus: 400,
+			wantErrors: []web.FieldError{{Message: "Order has expired"}}},
 		{name: "cancelled order", user: owner, body: validBody, status: events.StatusCancelled, wantStatus: 400,
 			wantErrors: []web.FieldError{{Message: "Cannot pay for a cancelled order"}}},
 		{name: "paid order", user: owner, body: validBody, paid: true, wantStatus: 400, wantErrors: []web.FieldError{{Message: "Order is already paid"}}},
@@ -73,6 +76,9 @@ func TestCreateAnswers(t *testing.T) {
 			t.Parallel()
 			orders, payments := &paymenttest.Orders{}, &paymenttest.Payments{}
 			o := payment.Order{ID: bson.NewObjectID(), UserID: "u1", Price: 20, Status: cmpOr(tc.status, events.StatusCreated)}
+			if tc.expired {
+				o.ExpiresAt = time.Now().Add(-time.Second)
+			}
 			orders.Create(context.Background(), o)
 			if tc.paid || tc.pending {
 				p := payment.Payment{ID: bson.NewObjectID(), OrderID: o.ID, State: payment.StatePending, ClaimedAt: time.Now()}

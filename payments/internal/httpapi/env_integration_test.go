@@ -25,6 +25,7 @@ import (
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/common/web"
 
@@ -65,7 +66,7 @@ func newEnvCharging(t testing.TB, base string, stripe *recorder) *env {
 	if err != nil {
 		t.Fatalf("NewPayments: %v", err)
 	}
-	relay := payments.NewRelay(conn, discard)
+	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), conn, discard, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { relay.Run(ctx); close(done) }()

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/web"
@@ -30,15 +28,8 @@ func New(svc *payment.Service, log *slog.Logger, verifier auth.Verifier, checks 
 
 // Routes returns the service's handler.
 func (s *Server) Routes() http.Handler {
-	r := chi.NewRouter()
-	r.Use(web.Recover(s.log), s.verifier.CurrentUser)
-	r.NotFound(web.NotFound(s.log))
-	r.MethodNotAllowed(web.MethodNotAllowed(s.log))
-
-	r.Get("/healthz", web.Healthz)
-	r.Get("/readyz", web.Readyz(s.log, s.checks))
-
-	r.With(auth.RequireAuth(s.log)).Post("/api/payments", s.handle(s.create))
+	r := web.NewRouter(s.log, s.checks)
+	r.With(s.verifier.CurrentUser, auth.RequireAuth(s.log)).Post("/api/payments", s.handle(s.create))
 	return r
 }
 
@@ -66,6 +57,8 @@ func (s *Server) toHTTP(err error) error {
 		return web.ErrNotAuthorized
 	case errors.Is(err, payment.ErrOrderCancelled):
 		return web.NewError(http.StatusBadRequest, "Cannot pay for a cancelled order")
+	case errors.Is(err, payment.ErrOrderExpired):
+		return web.NewError(http.StatusBadRequest, "Order has expired")
 	case errors.Is(err, payment.ErrAlreadyPaid):
 		return web.NewError(http.StatusBadRequest, "Order is already paid")
 	case errors.Is(err, payment.ErrInProgress):

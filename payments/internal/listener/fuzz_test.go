@@ -55,7 +55,7 @@ func FuzzOrderCreated(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, data []byte, present bool) {
 		s, before := replica(t, present)
-		bus.Dispatch(context.Background(), fuzzLog, listener.OrderCreated(s, fuzzLog), data, 1, false, time.Second)
+		bus.Dispatch(context.Background(), fuzzLog, listener.OrderCreated(s), data, 1, false, time.Second)
 		after, err := s.Get(context.Background(), fuzzOrderID)
 		var e events.OrderCreated
 		decoded := json.Unmarshal(data, &e) == nil
@@ -63,7 +63,7 @@ func FuzzOrderCreated(f *testing.F) {
 		case present && after != before:
 			t.Fatalf("existing replica %+v became %+v", before, after)
 		case !present && err == nil && (!decoded || strings.ToLower(e.ID) != fuzzOrderHex ||
-			after != (payment.Order{ID: fuzzOrderID, Version: e.Version, UserID: e.UserID, Price: e.Ticket.Price, Status: e.Status})):
+			after != (payment.Order{ID: fuzzOrderID, Version: e.Version, UserID: e.UserID, Price: e.Ticket.Price, Status: e.Status, ExpiresAt: e.ExpiresAt})):
 			t.Fatalf("replica %+v created from %s", after, data)
 		}
 	})
@@ -78,7 +78,7 @@ func FuzzOrderCancelled(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, data []byte, present bool) {
 		s, before := replica(t, present)
-		bus.Dispatch(context.Background(), fuzzLog, listener.OrderCancelled(s, fuzzLog), data, 1, false, time.Second)
+		bus.Dispatch(context.Background(), fuzzLog, listener.OrderCancelled(&payment.Service{Orders: s, Payments: &paymenttest.Payments{}, Charger: &paymenttest.Charger{}}), data, 1, false, time.Second)
 		after, err := s.Get(context.Background(), fuzzOrderID)
 		if !present {
 			if err == nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/gittix/ticketing/payments/internal/listener"
 	"github.com/gittix/ticketing/payments/internal/mongostore"
 	"github.com/gittix/ticketing/payments/internal/payment"
+	"github.com/gittix/ticketing/payments/internal/payment/paymenttest"
 )
 
 var (
@@ -35,7 +36,7 @@ func orderCreated(id bson.ObjectID) events.OrderCreated {
 func TestOrderCreated(t *testing.T) {
 	t.Parallel()
 	orders := mongostore.NewOrders(testenv.Mongo(t))
-	h := listener.OrderCreated(orders, discard)
+	h := listener.OrderCreated(orders)
 	id := bson.NewObjectID()
 	e := orderCreated(id)
 	for _, delivery := range []string{"first", "redelivered"} {
@@ -44,13 +45,16 @@ func TestOrderCreated(t *testing.T) {
 		}
 	}
 	got, err := orders.Get(ctx, id)
-	want := payment.Order{ID: id, Version: 0, UserID: "u1", Price: 19.99, Status: events.StatusCreated}
+	want := payment.Order{ID: id, Version: 0, UserID: "u1", Price: 19.99, Status: events.StatusCreated, ExpiresAt: got.ExpiresAt}
+	if !got.ExpiresAt.Equal(e.ExpiresAt.Truncate(time.Millisecond)) { // MongoDB keeps milliseconds
+		t.Errorf("replica expires at %v, want the event's %v", got.ExpiresAt, e.ExpiresAt)
+	}
 	if err != nil || got != want {
 		t.Fatalf("replica = %+v, %v; want %+v", got, err, want)
 	}
 	// A message that cannot be an order is acked, not retried forever.
-	if err := h(ctx, events.OrderCreated{ID: "nope"}); err != nil {
-		t.Errorf("bad id: not acked: %v", err)
+	if !bus.Dispatch(ctx, discard, h, []byte(`{"id":"nope"}`), 1, false, time.Second) {
+		t.Error("bad id: not acked")
 	}
 	if !bus.Dispatch(ctx, discard, h, []byte(`{"id":`), 1, false, time.Second) {
 		t.Error("undecodable message not acked")
@@ -62,7 +66,7 @@ func TestOrderCreated(t *testing.T) {
 func TestOrderCancelled(t *testing.T) {
 	t.Parallel()
 	orders := mongostore.NewOrders(testenv.Mongo(t))
-	created, cancelled := listener.OrderCreated(orders, discard), listener.OrderCancelled(orders, discard)
+	created, cancelled := listener.OrderCreated(orders), listener.OrderCancelled(&payment.Service{Orders: orders, Payments: &paymenttest.Payments{}, Charger: &paymenttest.Charger{}})
 	id := bson.NewObjectID()
 	e := events.OrderCancelled{ID: id.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}}
 
@@ -92,7 +96,7 @@ func TestOrderCancelled(t *testing.T) {
 func TestOrderCancelledRacingCreated(t *testing.T) {
 	t.Parallel()
 	orders := mongostore.NewOrders(testenv.Mongo(t))
-	created, cancelled := listener.OrderCreated(orders, discard), listener.OrderCancelled(orders, discard)
+	created, cancelled := listener.OrderCreated(orders), listener.OrderCancelled(&payment.Service{Orders: orders, Payments: &paymenttest.Payments{}, Charger: &paymenttest.Charger{}})
 	for range 20 {
 		id := bson.NewObjectID()
 		errc := make(chan error, 1)

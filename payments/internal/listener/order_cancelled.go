@@ -2,7 +2,7 @@ package listener
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -15,14 +15,18 @@ import (
 // OrderCancelled marks the replica cancelled, in version order: applied
 // when the replica is at version−1; not acked while the replica is behind
 // (the event comes again, after the ones it waits for); acked and ignored
-// when the replica is already at or past it.
-func OrderCancelled(orders payment.Orders, log *slog.Logger) bus.Handler[events.OrderCancelled] {
+// when the replica is already at or past it. An order that was paid
+// meanwhile gets its charge refunded (not acked while its payment is still
+// being made).
+func OrderCancelled(svc *payment.Service) bus.Handler[events.OrderCancelled] {
 	return func(ctx context.Context, e events.OrderCancelled) error {
 		id, err := bson.ObjectIDFromHex(e.ID)
 		if err != nil {
-			log.Error("order:cancelled with a bad id acked", "order_id", e.ID)
-			return nil
+			return fmt.Errorf("order:cancelled with a bad id %q: %w", e.ID, bus.ErrDrop)
 		}
-		return orders.Cancel(ctx, id, e.Version)
+		if err := svc.Orders.Cancel(ctx, id, e.Version); err != nil {
+			return err
+		}
+		return svc.RefundIfCancelled(ctx, id)
 	}
 }

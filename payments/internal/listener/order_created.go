@@ -5,7 +5,7 @@ package listener
 import (
 	"context"
 	"errors"
-	"log/slog"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -17,14 +17,13 @@ import (
 
 // OrderCreated inserts the replica of a new order. An order already in the
 // replica (a redelivery) is acked.
-func OrderCreated(orders payment.Orders, log *slog.Logger) bus.Handler[events.OrderCreated] {
+func OrderCreated(orders payment.Orders) bus.Handler[events.OrderCreated] {
 	return func(ctx context.Context, e events.OrderCreated) error {
 		id, err := bson.ObjectIDFromHex(e.ID)
 		if err != nil {
-			log.Error("order:created with a bad id acked", "order_id", e.ID)
-			return nil
+			return fmt.Errorf("order:created with a bad id %q: %w", e.ID, bus.ErrDrop)
 		}
-		o := payment.Order{ID: id, Version: e.Version, UserID: e.UserID, Price: e.Ticket.Price, Status: e.Status}
+		o := payment.Order{ID: id, Version: e.Version, UserID: e.UserID, Price: e.Ticket.Price, Status: e.Status, ExpiresAt: e.ExpiresAt}
 		if err := orders.Create(ctx, o); err != nil && !errors.Is(err, payment.ErrDuplicate) {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -29,12 +30,13 @@ type orderDoc struct {
 	UserID   string             `bson:"userId"`
 	Price    float64            `bson:"price"`
 	Status   events.OrderStatus `bson:"status"`
+	Expires  time.Time          `bson:"expiresAt,omitempty"`
 	Declines int64              `bson:"declines,omitempty"`
 }
 
 // Create implements payment.Orders.
 func (s *Orders) Create(ctx context.Context, o payment.Order) error {
-	_, err := s.coll.InsertOne(ctx, orderDoc{ID: o.ID, Version: o.Version, UserID: o.UserID, Price: o.Price, Status: o.Status})
+	_, err := s.coll.InsertOne(ctx, orderDoc{ID: o.ID, Version: o.Version, UserID: o.UserID, Price: o.Price, Status: o.Status, Expires: o.ExpiresAt})
 	if mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("order %s: %w", o.ID.Hex(), payment.ErrDuplicate)
 	}
@@ -82,7 +84,7 @@ func (s *Orders) Get(ctx context.Context, id bson.ObjectID) (payment.Order, erro
 	if err != nil {
 		return payment.Order{}, fmt.Errorf("find order %s: %w", id.Hex(), err)
 	}
-	return payment.Order{ID: d.ID, Version: d.Version, UserID: d.UserID, Price: d.Price, Status: d.Status, Declines: d.Declines}, nil
+	return payment.Order{ID: d.ID, Version: d.Version, UserID: d.UserID, Price: d.Price, Status: d.Status, ExpiresAt: d.Expires, Declines: d.Declines}, nil
 }
 
 // AddDecline implements payment.Orders.

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 
@@ -25,10 +23,13 @@ type Payments struct{ coll *mongo.Collection }
 
 var _ payment.Payments = (*Payments)(nil)
 
+// PaymentsCollection holds the payments and their outbox.
+const PaymentsCollection = "payments"
+
 // NewPayments returns the payments of db, creating the unique index on
 // orderId.
 func NewPayments(ctx context.Context, db *mongo.Database) (*Payments, error) {
-	coll := db.Collection("payments")
+	coll := db.Collection(PaymentsCollection)
 	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "orderId", Value: 1}},
 		Options: options.Index().SetName("orderId_unique").SetUnique(true),
@@ -39,17 +40,13 @@ func NewPayments(ctx context.Context, db *mongo.Database) (*Payments, error) {
 	return &Payments{coll: coll}, nil
 }
 
-// NewRelay returns the outbox relay that publishes the payments' events.
-func (s *Payments) NewRelay(pub bus.Publisher, log *slog.Logger) *outbox.Relay {
-	return outbox.NewRelay(s.coll, pub, log, 0)
-}
-
 type paymentDoc struct {
 	ID        bson.ObjectID `bson:"_id"`
 	OrderID   bson.ObjectID `bson:"orderId"`
 	StripeID  string        `bson:"stripeId,omitempty"`
 	State     payment.State `bson:"state"`
 	ClaimedAt time.Time     `bson:"claimedAt,omitempty"`
+	RefundID  string        `bson:"refundId,omitempty"`
 }
 
 // ByOrder implements payment.Payments.
@@ -63,7 +60,7 @@ func (s *Payments) ByOrder(ctx context.Context, orderID bson.ObjectID) (payment.
 	if err != nil {
 		return payment.Payment{}, fmt.Errorf("find payment of order %s: %w", orderID.Hex(), err)
 	}
-	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt}, nil
+	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt, RefundID: d.RefundID}, nil
 }
 
 // Claim implements payment.Payments.
@@ -125,6 +122,22 @@ func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID stri
 		if _, err := s.get(ctx, id); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Refunded implements payment.Payments: the refund and its event in one
+// single-document write, made once (the filter wants no refund yet).
+func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
+	msg, err := outbox.New(e)
+	if err != nil {
+		return err
+	}
+	_, err = s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StateComplete}, {Key: "refundId", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "refundId", Value: refundID}}}, outbox.Push(msg)})
+	if err != nil {
+		return fmt.Errorf("record refund of payment %s: %w", id.Hex(), err)
 	}
 	return nil
 }

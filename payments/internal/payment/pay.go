@@ -38,7 +38,7 @@ func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID,
 	if err != nil {
 		return Payment{}, fmt.Errorf("get order %s: %w", orderID.Hex(), err)
 	}
-	if err := payable(o, userID); err != nil {
+	if err := s.payable(o, userID); err != nil {
 		return Payment{}, err
 	}
 	switch p, err := s.Payments.ByOrder(ctx, orderID); {
@@ -58,7 +58,7 @@ func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID,
 	// Read again under the claim: the order may have been cancelled, or a
 	// decline counted, since the first read.
 	if o, err = s.Orders.Get(ctx, orderID); err == nil {
-		err = payable(o, userID)
+		err = s.payable(o, userID)
 	}
 	if err != nil {
 		s.release(ctx, p)
@@ -89,19 +89,69 @@ func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID,
 		// under the same idempotency key, gets this same charge back.
 		return Payment{}, fmt.Errorf("record charge %s of order %s: %w", chargeID, orderID.Hex(), err)
 	}
-	if s.Notify != nil {
-		s.Notify(p.ID)
-	}
+	s.notify(p.ID)
 	p.StripeID, p.State = chargeID, StateComplete
+	// The order may have been cancelled while the card was charged; its
+	// order:cancelled then found the payment still pending. Refund now
+	// (that listener also retries until the payment is settled).
+	if err := s.RefundIfCancelled(ctx, orderID); err != nil {
+		s.log().Error("refund of a payment for a cancelled order", "order_id", orderID.Hex(), "err", err)
+	}
 	return p, nil
 }
 
-func payable(o Order, userID string) error {
+// ErrPaymentPending is returned by RefundIfCancelled while a request is
+// still charging the order: whether to refund is known once it settles.
+var ErrPaymentPending = errors.New("payment of the order still in progress")
+
+// RefundIfCancelled refunds the charge of the order if the order is
+// cancelled (or expired) and was paid: a buyer who paid while the order's
+// cancellation was on the way gets the money back, once. The refund is
+// recorded with its payment:refunded event. It returns ErrPaymentPending
+// while the payment is being made.
+func (s *Service) RefundIfCancelled(ctx context.Context, orderID bson.ObjectID) error {
+	o, err := s.Orders.Get(ctx, orderID)
+	if err != nil || o.Status != events.StatusCancelled {
+		return err
+	}
+	p, err := s.Payments.ByOrder(ctx, orderID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil // never paid
+	case err != nil:
+		return fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
+	case p.State == StatePending:
+		return fmt.Errorf("order %s: %w", orderID.Hex(), ErrPaymentPending)
+	case p.RefundID != "":
+		return nil // refunded already
+	}
+	refundID, err := s.Charger.Refund(ctx, p.StripeID, RefundKey(orderID))
+	if err != nil {
+		return fmt.Errorf("refund charge %s of order %s: %w", p.StripeID, orderID.Hex(), err)
+	}
+	e := events.PaymentRefunded{ID: p.ID.Hex(), OrderID: orderID.Hex(), StripeID: p.StripeID, RefundID: refundID}
+	if err := s.Payments.Refunded(ctx, p.ID, refundID, e); err != nil {
+		return fmt.Errorf("record refund %s of order %s: %w", refundID, orderID.Hex(), err)
+	}
+	s.notify(p.ID)
+	s.log().Warn("refunded the payment of a cancelled order", "order_id", orderID.Hex(), "charge_id", p.StripeID, "refund_id", refundID)
+	return nil
+}
+
+func (s *Service) notify(id bson.ObjectID) {
+	if s.Notify != nil {
+		s.Notify(id)
+	}
+}
+
+func (s *Service) payable(o Order, userID string) error {
 	switch {
 	case o.UserID != userID:
 		return ErrNotOwner
 	case o.Status == events.StatusCancelled:
 		return ErrOrderCancelled
+	case !o.ExpiresAt.IsZero() && !s.now().Before(o.ExpiresAt):
+		return ErrOrderExpired
 	}
 	return nil
 }

@@ -23,6 +23,9 @@ type Order struct {
 	UserID  string
 	Price   float64 // dollars
 	Status  events.OrderStatus
+	// ExpiresAt is when the order stops holding its ticket; a payment after
+	// it is refused (zero: unknown, for replicas older than the field).
+	ExpiresAt time.Time
 	// Declines counts the card declines of this order's payment attempts;
 	// it makes each attempt after a decline use a new idempotency key.
 	Declines int64
@@ -60,7 +63,12 @@ type Payment struct {
 	StripeID  string
 	State     State
 	ClaimedAt time.Time // when the pending claim was taken
+	RefundID  string    // the refund of the charge, once the order turned out cancelled
 }
+
+// RefundKey is the Stripe idempotency key of the refund of an order's
+// charge: however many times it is asked for, the charge is refunded once.
+func RefundKey(orderID bson.ObjectID) string { return "refund-order-" + orderID.Hex() }
 
 // Charge is one request to charge a card.
 type Charge struct {
@@ -78,6 +86,7 @@ var (
 	ErrBehind         = errors.New("replica is behind the event")
 	ErrNotOwner       = errors.New("order belongs to another user")
 	ErrOrderCancelled = errors.New("order is cancelled")
+	ErrOrderExpired   = errors.New("order has expired")
 	ErrAlreadyPaid    = errors.New("order is already paid")
 	ErrInProgress     = errors.New("payment already in progress")
 	ErrClaimLost      = errors.New("payment claim lost")
@@ -100,6 +109,9 @@ func (e *RejectedError) Error() string { return "charge rejected: " + e.Message 
 // *DeclinedError, a *RejectedError, or an error wrapping ErrProcessorDown.
 type Charger interface {
 	Charge(ctx context.Context, c Charge) (chargeID string, err error)
+	// Refund refunds a charge in full under the idempotency key and
+	// returns the refund's id, or an error wrapping ErrProcessorDown.
+	Refund(ctx context.Context, chargeID, idempotencyKey string) (refundID string, err error)
 }
 
 // Orders is the store of the order replica.
@@ -132,4 +144,7 @@ type Payments interface {
 	// payment:created event, in one write. Completing a payment that is
 	// already complete is a no-op.
 	Complete(ctx context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error
+	// Refunded records the refund of a complete payment together with its
+	// payment:refunded event, in one write; recording it again is a no-op.
+	Refunded(ctx context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error
 }

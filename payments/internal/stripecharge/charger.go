@@ -56,6 +56,18 @@ func (c *Charger) Charge(ctx context.Context, ch payment.Charge) (string, error)
 	return charge.ID, nil
 }
 
+// Refund implements payment.Charger: the whole charge, once per key.
+func (c *Charger) Refund(ctx context.Context, chargeID, idempotencyKey string) (string, error) {
+	params := &stripe.RefundParams{Charge: stripe.String(chargeID)}
+	params.Context = ctx
+	params.SetIdempotencyKey(idempotencyKey)
+	r, err := c.api.Refunds.New(params)
+	if err != nil {
+		return "", classify(err)
+	}
+	return r.ID, nil
+}
+
 // classify maps Stripe's errors onto the domain's: a card error is a
 // decline, a request Stripe refuses as invalid is a rejection, and
 // everything else (network, Stripe's own faults, our key, rate limits) is

@@ -78,6 +78,8 @@ type Payments struct {
 	mu     sync.Mutex
 	m      map[bson.ObjectID]payment.Payment // by order id
 	Events []events.PaymentCreated
+	// RefundEvents holds what Refunded recorded.
+	RefundEvents []events.PaymentRefunded
 }
 
 // Put stores p as it is.
@@ -175,6 +177,20 @@ func (s *Payments) Complete(_ context.Context, id bson.ObjectID, stripeID string
 	return nil
 }
 
+// Refunded implements payment.Payments; a second refund is a no-op.
+func (s *Payments) Refunded(_ context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byID(id)
+	if !ok || p.State != payment.StateComplete || p.RefundID != "" {
+		return nil
+	}
+	p.RefundID = refundID
+	s.m[p.OrderID] = p
+	s.RefundEvents = append(s.RefundEvents, e)
+	return nil
+}
+
 // Charger records charges and answers with Err, or with charge ids
 // "ch_1", "ch_2", …. Hold, when set, is waited on inside every charge.
 type Charger struct {
@@ -183,6 +199,7 @@ type Charger struct {
 
 	mu      sync.Mutex
 	Charges []payment.Charge
+	Refunds []string // "<charge id> <idempotency key>" of each refund request
 }
 
 // Charge implements payment.Charger.
@@ -202,6 +219,18 @@ func (c *Charger) Charge(ctx context.Context, ch payment.Charge) (string, error)
 		return "", c.Err
 	}
 	return fmt.Sprintf("ch_%d", n), nil
+}
+
+// Refund implements payment.Charger: like Stripe, one refund per
+// idempotency key ("re_" + the key), however often it is asked.
+func (c *Charger) Refund(_ context.Context, chargeID, key string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return "", c.Err
+	}
+	c.Refunds = append(c.Refunds, chargeID+" "+key)
+	return "re_" + key, nil
 }
 
 // Calls returns the charges requested so far.
