@@ -7,9 +7,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
-	"sync"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/auth/internal/config"
 	"github.com/gittix/ticketing/auth/internal/httpapi"
@@ -17,60 +17,53 @@ import (
 	"github.com/gittix/ticketing/auth/internal/password"
 	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/auth"
-	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/lifecycle"
 	"github.com/gittix/ticketing/common/web"
 )
 
 // Run loads the configuration from getenv, connects to MongoDB and serves
 // HTTP until ctx is done; then in-flight requests finish (up to the
-// shutdown timeout) and MongoDB is disconnected.
+// shutdown timeout), the sweeper of expired sign-in counts stops and
+// MongoDB is disconnected (lifecycle.Run's order).
 func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
+		Name: "auth", MongoURI: cfg.MongoURI, Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Build: func(ctx context.Context, db *mongo.Database, _ *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
+			return NewParts(ctx, db, log, cfg, checks)
+		},
+	})
+}
 
-	client, db, err := mongodb.Connect(ctx, cfg.MongoURI, "auth")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := client.Disconnect(dctx); err != nil {
-			log.Warn("disconnect mongodb", "err", err)
-		}
-	}()
+// NewParts wires the service on db: the API, and the worker that deletes
+// expired sign-in counts where the store has no TTL index.
+func NewParts(ctx context.Context, db *mongo.Database, log *slog.Logger, cfg config.Config, checks map[string]web.Check) (lifecycle.Parts, error) {
 	users, err := mongostore.NewUsers(ctx, db)
 	if err != nil {
-		return err
+		return lifecycle.Parts{}, err
 	}
 	failures, err := mongostore.NewSignInFailures(ctx, db)
 	if err != nil {
-		return err
+		return lifecycle.Parts{}, err
 	}
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	var sweeping sync.WaitGroup
-	sweeping.Go(func() { failures.Sweep(sweepCtx, time.Minute, log) })
-	defer sweeping.Wait() // before Mongo is disconnected (deferred above)
-	defer stopSweep()
-
 	hasher, err := password.New(password.OWASP, 0) // prepares the sign-in dummy hash (no argon2 at start)
 	if err != nil {
-		return fmt.Errorf("password hasher: %w", err)
+		return lifecycle.Parts{}, fmt.Errorf("password hasher: %w", err)
 	}
 	svc := user.NewService(users, hasher, log)
 	svc.Throttle = &user.Throttle{Attempts: failures, MaxFailures: cfg.SignInMaxFailures, Window: cfg.SignInFailureWindow}
 	api := httpapi.New(log, svc, httpapi.Config{
-		Key:      []byte(cfg.JWTKey),
+		Key:      cfg.JWTKey,
 		TokenTTL: cfg.TokenTTL,
 		Cookie:   auth.CookieConfig{Name: cfg.CookieName, Secure: cfg.CookieSecure},
-		Ready:    map[string]web.Check{"mongodb": mongodb.Ping(db)},
+		Ready:    checks,
 	})
-
-	srv := web.NewServer(net.JoinHostPort(cfg.Host, cfg.Port), api.Routes())
-	log.Info("listening", "addr", srv.Addr, "db", db.Name(), "hash", hasher.Params().String(),
-		"tokenTTL", cfg.TokenTTL.String(), "cookieSecure", cfg.CookieSecure,
-		"signinMaxFailures", cfg.SignInMaxFailures, "signinFailureWindow", cfg.SignInFailureWindow.String())
-	return web.Serve(ctx, srv, cfg.ShutdownTimeout)
+	log.Info("auth settings", "hash", hasher.Params().String(), "token_ttl", cfg.TokenTTL.String(), "cookie_secure", cfg.CookieSecure,
+		"signin_max_failures", cfg.SignInMaxFailures, "signin_failure_window", cfg.SignInFailureWindow.String())
+	sweep := func(ctx context.Context) error { failures.Sweep(ctx, time.Minute, log); return nil }
+	return lifecycle.Parts{API: api.Routes(), Workers: []func(context.Context) error{sweep}}, nil
 }

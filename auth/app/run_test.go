@@ -29,7 +29,7 @@ func TestRun(t *testing.T) {
 	db := testenv.Mongo(t)
 	port := freePort(t)
 	env := map[string]string{
-		"JWT_KEY":             "test-key",
+		"JWT_KEY":             "auth-app-test-key-0123456789abcdef",
 		"MONGO_URI":           uriWithDatabase(t, testenv.MongoURI(t), db.Name()),
 		"HOST":                "127.0.0.1",
 		"PORT":                port,

@@ -26,7 +26,7 @@ func TestSignInThrottleAcrossReplicas(t *testing.T) {
 	replicas := make([]string, 2)
 	for i := range replicas {
 		port := freePort(t)
-		env := map[string]string{"JWT_KEY": "test-key", "MONGO_URI": uri, "HOST": "127.0.0.1", "PORT": port,
+		env := map[string]string{"JWT_KEY": "auth-app-test-key-0123456789abcdef", "MONGO_URI": uri, "HOST": "127.0.0.1", "PORT": port,
 			"SIGNIN_MAX_FAILURES": "4", "SIGNIN_FAILURE_WINDOW": "1h"}
 		ctx, stop := context.WithCancel(context.Background())
 		done := make(chan error, 1)

@@ -14,24 +14,26 @@ import (
 // MaxBodyBytes is the largest request body accepted (SPEC §2).
 const MaxBodyBytes = 1 << 20
 
+// IsJSON reports whether r declares a JSON body (application/json or a
+// +json type).
+func IsJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
 // Decode reads a JSON object from the request body into dst. It answers
 // 415 for a body that is not declared as JSON, 413 for a body over 1 MiB and
 // 400 for malformed JSON, a wrong JSON type or trailing data. Unknown fields
 // are ignored, as they were by the original.
 func Decode(r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return NewError(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		}
-	} else if r.ContentLength != 0 {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !IsJSON(r) || ct == "" && r.ContentLength != 0 {
 		return NewError(http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return NewError(http.StatusRequestEntityTooLarge, "Request body must not be larger than 1 MiB")
+			return NewError(http.StatusRequestEntityTooLarge, "Request body must not be larger than "+sizeOf(tooLarge.Limit))
 		}
 		return NewError(http.StatusBadRequest, "Request body could not be read")
 	}
@@ -110,4 +112,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
+}
+
+// sizeOf writes a limit as people do: 1 MiB, 4 KiB, 100 bytes.
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

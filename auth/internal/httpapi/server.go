@@ -47,22 +47,28 @@ func New(log *slog.Logger, users *user.Service, cfg Config) *Server {
 
 // Routes returns the service's HTTP handler.
 func (s *Server) Routes() http.Handler {
-	r := chi.NewRouter()
-	r.Use(web.Recover(s.log))
-	r.NotFound(web.NotFound(s.log))
-	r.MethodNotAllowed(web.MethodNotAllowed(s.log))
-
-	r.Get("/healthz", web.Healthz)
-	r.Get("/readyz", web.Readyz(s.log, s.cfg.Ready))
-
+	r := web.NewRouter(s.log, s.cfg.Ready)
 	r.Route("/api/users", func(r chi.Router) {
-		r.Use(s.verifier.CurrentUser)
+		r.Use(limitBody, s.verifier.CurrentUser)
 		r.Post("/signup", web.Handle(s.log, s.signup))
 		r.Post("/signin", web.Handle(s.log, s.signin))
 		r.Post("/signout", web.Handle(s.log, s.signout))
 		r.Get("/currentuser", web.Handle(s.log, s.currentUser))
 	})
 	return r
+}
+
+// MaxBody is the largest body /api/users reads: an email and a password
+// of at most 20 characters fit many times over.
+const MaxBody = 4 << 10
+
+// limitBody refuses bodies over MaxBody: they are read no further and
+// answered 413 by web.Decode.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // userJSON is a user as the API shows it: never the password or its hash.

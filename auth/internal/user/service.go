@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode/utf8"
 )
 
 // Hasher hashes and checks passwords (password.Hasher).
@@ -71,6 +72,12 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (User, err
 
 func (s *Service) signIn(ctx context.Context, email, password string) (User, error) {
 	password = NormalizePassword(password)
+	if utf8.RuneCountInString(password) > MaxPassword {
+		// No password this long was ever accepted at sign-up: it cannot
+		// match, and hashing up to a whole request body of it would only
+		// spend a CPU for an attacker. Still a failed attempt.
+		return User{}, ErrInvalidCredentials
+	}
 	u, err := s.store.ByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
 		if err := s.hasher.VerifyDummy(ctx, password); err != nil {
