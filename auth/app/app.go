@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"time"
@@ -55,7 +57,9 @@ func NewParts(ctx context.Context, db *mongo.Database, log *slog.Logger, cfg con
 		return lifecycle.Parts{}, fmt.Errorf("password hasher: %w", err)
 	}
 	svc := user.NewService(users, hasher, log)
-	svc.Throttle = &user.Throttle{Attempts: failures, MaxFailures: cfg.SignInMaxFailures, Window: cfg.SignInFailureWindow}
+	svc.Throttle = &user.Throttle{Attempts: failures, MaxFailures: cfg.SignInMaxFailures, Window: cfg.SignInFailureWindow,
+		MaxPasswordFailures: cfg.SignInMaxPasswordFailures, Key: fingerprintKey(cfg.JWTKey)}
+	svc.SignUps = &user.Limit{Attempts: failures, Key: "signups", Max: cfg.SignUpsPerMinute, Every: time.Minute}
 	api := httpapi.New(log, svc, httpapi.Config{
 		Key:      cfg.JWTKey,
 		TokenTTL: cfg.TokenTTL,
@@ -63,7 +67,17 @@ func NewParts(ctx context.Context, db *mongo.Database, log *slog.Logger, cfg con
 		Ready:    checks,
 	})
 	log.Info("auth settings", "hash", hasher.Params().String(), "token_ttl", cfg.TokenTTL.String(), "cookie_secure", cfg.CookieSecure,
-		"signin_max_failures", cfg.SignInMaxFailures, "signin_failure_window", cfg.SignInFailureWindow.String())
+		"signin_max_failures", cfg.SignInMaxFailures, "signin_failure_window", cfg.SignInFailureWindow.String(),
+		"signin_max_password_failures", cfg.SignInMaxPasswordFailures, "signups_per_minute", cfg.SignUpsPerMinute)
 	sweep := func(ctx context.Context) error { failures.Sweep(ctx, time.Minute, log); return nil }
 	return lifecycle.Parts{API: api.Routes(), Workers: []func(context.Context) error{sweep}}, nil
+}
+
+// fingerprintKey derives the key of the password fingerprints the sign-in
+// throttle counts from the service's secret, so that they mean nothing
+// without it and differ from any token signature.
+func fingerprintKey(jwtKey []byte) []byte {
+	m := hmac.New(sha256.New, jwtKey)
+	m.Write([]byte("gittix sign-in password fingerprint"))
+	return m.Sum(nil)
 }

@@ -26,6 +26,10 @@ type Config struct {
 	// default 10; SIGNIN_FAILURE_WINDOW, a Go duration, default 15m).
 	SignInMaxFailures   int64
 	SignInFailureWindow time.Duration
+	// SignInMaxPasswordFailures failed sign-ins with one password, across
+	// any emails (password spraying), start the same delays for that
+	// password (SIGNIN_MAX_PASSWORD_FAILURES, default 20).
+	SignInMaxPasswordFailures int64
 	// SignUpsPerMinute bounds the sign-ups of every replica together
 	// (SIGNUPS_PER_MINUTE, default 60).
 	SignUpsPerMinute int64
@@ -47,6 +51,8 @@ func Load(getenv func(string) string) (Config, error) {
 		SignInMaxFailures:   int64(r.Int("SIGNIN_MAX_FAILURES", 10)),
 		SignInFailureWindow: r.Duration("SIGNIN_FAILURE_WINDOW", 15*time.Minute),
 		SignUpsPerMinute:    int64(r.Int("SIGNUPS_PER_MINUTE", 60)),
+
+		SignInMaxPasswordFailures: int64(r.Int("SIGNIN_MAX_PASSWORD_FAILURES", 20)),
 	}
 	if err := (&http.Cookie{Name: cfg.CookieName, Value: "x"}).Valid(); err != nil {
 		r.Fail(fmt.Errorf("SESSION_COOKIE_NAME is not a valid cookie name: %q", cfg.CookieName))

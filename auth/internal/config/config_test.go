@@ -19,7 +19,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{JWTKey: []byte("auth-config-test-key-0123456789abcdef"), MongoURI: "mongodb://127.0.0.1/auth", Addr: ":3000", TokenTTL: 24 * time.Hour,
 		CookieName: "session", ShutdownTimeout: 10 * time.Second,
-		SignInMaxFailures: 10, SignInFailureWindow: 15 * time.Minute, SignUpsPerMinute: 60}
+		SignInMaxFailures: 10, SignInFailureWindow: 15 * time.Minute, SignUpsPerMinute: 60, SignInMaxPasswordFailures: 20}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load = %+v, want %+v", cfg, want)
 	}

@@ -4,7 +4,9 @@ package httpapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -87,8 +89,15 @@ func (s *Server) startSession(w http.ResponseWriter, u user.User) error {
 	return nil
 }
 
-// toHTTP maps the domain's errors to responses.
-func toHTTP(err error) error {
+// toHTTP maps the domain's errors to responses; a refusal to wait sets
+// Retry-After.
+func toHTTP(w http.ResponseWriter, err error) error {
+	if te, ok := errors.AsType[*user.ThrottledError](err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
+		if te.Limit != "" {
+			return web.NewError(http.StatusTooManyRequests, "Too many sign-ups right now, try again later")
+		}
+	}
 	switch {
 	case errors.Is(err, user.ErrEmailInUse):
 		return web.NewError(http.StatusBadRequest, "Email in use")

@@ -1,12 +1,8 @@
 package httpapi
 
 import (
-	"errors"
-	"math"
 	"net/http"
-	"strconv"
 
-	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/web"
 )
 
@@ -20,11 +16,8 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	u, err := s.users.SignIn(r.Context(), req.Email, req.Password)
-	if te, ok := errors.AsType[*user.ThrottledError](err); ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(te.RetryAfter.Seconds()))))
-	}
 	if err != nil {
-		return toHTTP(err)
+		return toHTTP(w, err)
 	}
 	if err := s.startSession(w, u); err != nil {
 		return err

@@ -15,7 +15,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, err := s.users.SignUp(r.Context(), req.Email, req.Password)
 	if err != nil {
-		return toHTTP(err)
+		return toHTTP(w, err)
 	}
 	s.log.Info("user signed up", "user", u.ID)
 	if err := s.startSession(w, u); err != nil {

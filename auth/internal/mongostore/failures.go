@@ -35,6 +35,7 @@ type failuresDoc struct {
 	Count    int64     `bson:"count"`
 	Start    time.Time `bson:"start"`
 	ExpireAt time.Time `bson:"expireAt"` // start + window: the TTL index's field
+	Next     time.Time `bson:"next"`     // zero (year 1) until a delay is set
 }
 
 // codeNotImplemented is the server error FerretDB answers for a TTL index.
@@ -93,7 +94,7 @@ func (s *SignInFailures) DeleteExpired(ctx context.Context, now time.Time) (int6
 // by the first attempt). When the window it returns has passed, one
 // compare-and-set on the window's start opens a new window; a concurrent
 // attempt that lost that race counts again, in the new window.
-func (s *SignInFailures) Begin(ctx context.Context, email string, now time.Time, window time.Duration) (int64, time.Time, error) {
+func (s *SignInFailures) Begin(ctx context.Context, email string, now time.Time, window time.Duration) (user.Window, error) {
 	now = now.UTC().Truncate(time.Millisecond) // what a BSON date holds
 	for range 5 {
 		var d failuresDoc
@@ -101,7 +102,7 @@ func (s *SignInFailures) Begin(ctx context.Context, email string, now time.Time,
 			bson.D{{Key: "_id", Value: email}},
 			bson.D{
 				{Key: "$inc", Value: bson.D{{Key: "count", Value: int64(1)}}},
-				{Key: "$setOnInsert", Value: bson.D{{Key: "start", Value: now}, {Key: "expireAt", Value: now.Add(window)}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "start", Value: now}, {Key: "expireAt", Value: now.Add(window)}, {Key: "next", Value: time.Time{}}}},
 			},
 			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After),
 		).Decode(&d)
@@ -109,25 +110,29 @@ func (s *SignInFailures) Begin(ctx context.Context, email string, now time.Time,
 			continue // a concurrent first attempt inserted the document: count in it
 		}
 		if err != nil {
-			return 0, time.Time{}, fmt.Errorf("count sign-in attempt: %w", err)
+			return user.Window{}, fmt.Errorf("count sign-in attempt: %w", err)
 		}
 		if now.Before(d.Start.Add(window)) {
-			return d.Count, d.Start, nil
+			return user.Window{Count: d.Count, Start: d.Start, Next: d.Next}, nil
+		}
+		expire := now.Add(window)
+		if d.Next.After(expire) { // a delay outlives the window
+			expire = d.Next
 		}
 		res, err := s.coll.UpdateOne(ctx,
 			bson.D{{Key: "_id", Value: email}, {Key: "start", Value: d.Start}},
 			bson.D{{Key: "$set", Value: bson.D{
-				{Key: "count", Value: int64(1)}, {Key: "start", Value: now}, {Key: "expireAt", Value: now.Add(window)},
+				{Key: "count", Value: int64(1)}, {Key: "start", Value: now}, {Key: "expireAt", Value: expire}, {Key: "next", Value: d.Next},
 			}}},
 		)
 		if err != nil {
-			return 0, time.Time{}, fmt.Errorf("open sign-in window: %w", err)
+			return user.Window{}, fmt.Errorf("open sign-in window: %w", err)
 		}
 		if res.MatchedCount == 1 {
-			return 1, now, nil
+			return user.Window{Count: 1, Start: now, Next: d.Next}, nil
 		}
 	}
-	return 0, time.Time{}, errors.New("count sign-in attempt: the window kept changing")
+	return user.Window{}, errors.New("count sign-in attempt: the window kept changing")
 }
 
 // Forget implements user.Attempts. It filters on the exact _id only (the
@@ -142,4 +147,19 @@ func (s *SignInFailures) Forget(ctx context.Context, email string, _ time.Time) 
 		return fmt.Errorf("uncount sign-in attempt: %w", err)
 	}
 	return nil
+}
+
+// Delay implements user.Attempts: a compare-and-set on next. The
+// document lives at least until the delay has passed.
+func (s *SignInFailures) Delay(ctx context.Context, key string, prev, until time.Time) (bool, error) {
+	until = until.UTC().Truncate(time.Millisecond)
+	res, err := s.coll.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: key}, {Key: "next", Value: prev.UTC()}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "next", Value: until}}},
+			{Key: "$max", Value: bson.D{{Key: "expireAt", Value: until}}}},
+	)
+	if err != nil {
+		return false, fmt.Errorf("delay sign-in attempts: %w", err)
+	}
+	return res.MatchedCount == 1, nil
 }

@@ -65,7 +65,8 @@ func TestSignInFailuresWindow(t *testing.T) {
 			}
 			continue
 		}
-		count, st, err := f.Begin(ctx, "ann@example.com", s.at, window)
+		w, err := f.Begin(ctx, "ann@example.com", s.at, window)
+		count, st := w.Count, w.Start
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
@@ -75,7 +76,8 @@ func TestSignInFailuresWindow(t *testing.T) {
 		start = st
 	}
 	// Another email has its own window.
-	if count, _, err := f.Begin(ctx, "bob@example.com", t0.Add(window), window); err != nil || count != 1 {
+	if w, err := f.Begin(ctx, "bob@example.com", t0.Add(window), window); err != nil || w.Count != 1 {
+		count := w.Count
 		t.Errorf("other email: count %d, %v; want 1", count, err)
 	}
 	got := docs()
@@ -102,7 +104,8 @@ func TestSignInFailuresConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			c, _, err := f.Begin(context.Background(), "ann@example.com", now, time.Minute)
+			w, err := f.Begin(context.Background(), "ann@example.com", now, time.Minute)
+			c := w.Count
 			if err != nil {
 				t.Error(err)
 			}
@@ -133,7 +136,7 @@ func TestSignInFailuresExpire(t *testing.T) {
 	}
 	t0 := time.Now()
 	for i, email := range []string{"old@example.com", "new@example.com"} {
-		if _, _, err := f.Begin(ctx, email, t0.Add(time.Duration(i)*time.Minute), time.Minute); err != nil {
+		if _, err := f.Begin(ctx, email, t0.Add(time.Duration(i)*time.Minute), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,4 +173,36 @@ func TestSignInFailuresExpire(t *testing.T) {
 		}
 	}
 	t.Logf("no TTL index (FerretDB): Sweep removes expired documents; indexes %v", idx)
+}
+
+// TestSignInFailuresDelay: a delay set for a key comes back with its next
+// attempts, in the same window and in the next one, and keeps the document
+// alive until it has passed.
+func TestSignInFailuresDelay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, docs := newFailures(t)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := f.Begin(ctx, "ann@example.com", t0, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	until := t0.Add(10 * time.Minute)
+	if won, err := f.Delay(ctx, "ann@example.com", time.Time{}, until); err != nil || !won {
+		t.Fatalf("Delay = %t, %v; want it set", won, err)
+	}
+	// A concurrent attempt that read the same (now stale) next loses.
+	if won, err := f.Delay(ctx, "ann@example.com", time.Time{}, until.Add(time.Hour)); err != nil || won {
+		t.Fatalf("second Delay from the same next = %t, %v; want it lost", won, err)
+	}
+	w, err := f.Begin(ctx, "ann@example.com", t0.Add(time.Second), time.Minute)
+	if err != nil || !w.Next.Equal(until) || w.Count != 2 {
+		t.Errorf("Begin after Delay = %+v, %v; want count 2, next %v", w, err, until)
+	}
+	w, err = f.Begin(ctx, "ann@example.com", t0.Add(2*time.Minute), time.Minute) // a new window
+	if err != nil || !w.Next.Equal(until) || w.Count != 1 {
+		t.Errorf("Begin in the next window = %+v, %v; want count 1, next %v", w, err, until)
+	}
+	if got := docs(); len(got) != 1 || !got[0]["expireAt"].(bson.DateTime).Time().Equal(until) {
+		t.Errorf("document = %v, want it kept until %v", got, until)
+	}
 }

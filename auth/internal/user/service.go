@@ -26,8 +26,10 @@ type Service struct {
 	store  Store
 	hasher Hasher
 	log    *slog.Logger
-	// Throttle, when set, limits failed sign-ins per email.
+	// Throttle, when set, limits failed sign-ins per email and password.
 	Throttle *Throttle
+	// SignUps, when set, bounds the sign-ups of all replicas together.
+	SignUps *Limit
 }
 
 // NewService returns a Service over store and hasher.
@@ -39,6 +41,9 @@ func NewService(store Store, hasher Hasher, log *slog.Logger) *Service {
 // ValidEmail, ValidPassword). It returns ErrEmailInUse when the normalised
 // email is taken.
 func (s *Service) SignUp(ctx context.Context, email, password string) (User, error) {
+	if err := s.SignUps.Take(ctx); err != nil {
+		return User{}, err
+	}
 	hash, err := s.hasher.Hash(ctx, NormalizePassword(password))
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
@@ -56,7 +61,7 @@ func (s *Service) SignUp(ctx context.Context, email, password string) (User, err
 // many recent failures gets a *ThrottledError instead, before any check.
 func (s *Service) SignIn(ctx context.Context, email, password string) (User, error) {
 	email = NormalizeEmail(email)
-	a, err := s.Throttle.begin(ctx, email)
+	a, err := s.Throttle.begin(ctx, email, password)
 	if err != nil {
 		return User{}, err
 	}

@@ -3,6 +3,7 @@ package user_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -42,39 +43,108 @@ func TestThrottleAfterMaxFailures(t *testing.T) {
 		if _, err := svc.SignIn(ctx, "ann@example.com", "wrong"); !errors.Is(err, user.ErrInvalidCredentials) {
 			t.Fatalf("failure %d: err = %v, want ErrInvalidCredentials", i+1, err)
 		}
-		c.Add(time.Minute)
 	}
 	verifies := h.verifies
 
-	// The 4th attempt is refused, right password or not, without a check;
-	// the email counts normalised.
+	// At once, the 4th attempt is refused, right password or not, without
+	// a check and without being counted; the email counts normalised.
 	for _, pw := range []string{"wrong", "pass1"} {
 		_, err := svc.SignIn(ctx, " ANN@example.com", pw)
 		var te *user.ThrottledError
 		if !errors.As(err, &te) || !errors.Is(err, user.ErrThrottled) {
 			t.Fatalf("SignIn(%q) after 3 failures: err = %v, want a ThrottledError", pw, err)
 		}
-		if want := 12 * time.Minute; te.RetryAfter != want {
-			t.Errorf("RetryAfter = %v, want %v (the window's end)", te.RetryAfter, want)
+		if want := time.Second; te.RetryAfter != want {
+			t.Errorf("RetryAfter = %v, want %v", te.RetryAfter, want)
 		}
 	}
 	if h.verifies != verifies || h.dum != 0 {
 		t.Errorf("a refused attempt checked a password (%d verifies, %d dummy)", h.verifies-verifies, h.dum)
 	}
-
 	// Another email is not affected.
 	if _, err := svc.SignIn(ctx, "bob@example.com", "pass1"); err != nil {
 		t.Errorf("other email: %v", err)
 	}
-	// Refused attempts did not extend the window: once it has passed, the
-	// right password works again.
-	c.Add(12*time.Minute - time.Second)
-	if _, err := svc.SignIn(ctx, "ann@example.com", "pass1"); !errors.Is(err, user.ErrThrottled) {
-		t.Errorf("a second before the window's end: err = %v, want ErrThrottled", err)
+
+	// Each further failure doubles the wait: 1 s, 2 s, 4 s …
+	for _, wait := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		c.Add(wait - time.Millisecond)
+		if _, err := svc.SignIn(ctx, "ann@example.com", "wrong"); !errors.Is(err, user.ErrThrottled) {
+			t.Fatalf("a moment before the %v wait ends: err = %v, want ErrThrottled", wait, err)
+		}
+		c.Add(time.Millisecond)
+		if _, err := svc.SignIn(ctx, "ann@example.com", "wrong"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("after the %v wait: err = %v, want the guess checked", wait, err)
+		}
 	}
-	c.Add(time.Second)
+	// The owner is never locked out for good: after the current wait the
+	// right password works, whatever was guessed before.
+	c.Add(16 * time.Second)
 	if _, err := svc.SignIn(ctx, "ann@example.com", "pass1"); err != nil {
-		t.Errorf("after the window: %v", err)
+		t.Errorf("after the wait, the right password: %v", err)
+	}
+}
+
+// TestThrottleDelayIsCapped: however many guesses, the wait never exceeds
+// MaxDelay, so the owner gets in within it.
+func TestThrottleDelayIsCapped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, c := throttled(t, 1, time.Hour)
+	svc.Throttle.MaxDelay = time.Minute
+	for range 20 { // a guess every time one is allowed
+		if _, err := svc.SignIn(ctx, "ann@example.com", "wrong"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("guess: %v", err)
+		}
+		c.Add(time.Minute)
+	}
+	if _, err := svc.SignIn(ctx, "ann@example.com", "pass1"); err != nil {
+		t.Errorf("a minute after the 20th guess, the right password: %v", err)
+	}
+}
+
+// TestThrottlePasswordSpraying: one password tried against many emails is
+// throttled as a password, whoever the emails belong to; another password
+// is not.
+func TestThrottlePasswordSpraying(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, _ := throttled(t, 10, time.Hour)
+	svc.Throttle.Key, svc.Throttle.MaxPasswordFailures = []byte("fingerprint-key"), 5
+	for i := range 5 {
+		email := fmt.Sprintf("victim%d@example.com", i)
+		if _, err := svc.SignIn(ctx, email, "Summer2030"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("spray %d: %v", i, err)
+		}
+	}
+	if _, err := svc.SignIn(ctx, "victim9@example.com", "Summer2030"); !errors.Is(err, user.ErrThrottled) {
+		t.Errorf("6th email with the same password: err = %v, want ErrThrottled", err)
+	}
+	if _, err := svc.SignIn(ctx, "ann@example.com", "pass1"); err != nil {
+		t.Errorf("another password: %v", err)
+	}
+}
+
+// TestSignUpLimit: sign-ups past the limit of the minute are refused until
+// the minute is over.
+func TestSignUpLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, c := throttled(t, 10, time.Hour)
+	svc.SignUps = &user.Limit{Attempts: &usertest.MemAttempts{}, Key: "signups", Max: 2, Every: time.Minute, Now: c.Now}
+	for i := range 2 {
+		if _, err := svc.SignUp(ctx, fmt.Sprintf("new%d@example.com", i), "pass1"); err != nil {
+			t.Fatalf("sign-up %d: %v", i, err)
+		}
+	}
+	_, err := svc.SignUp(ctx, "new9@example.com", "pass1")
+	var te *user.ThrottledError
+	if !errors.As(err, &te) || te.RetryAfter != time.Minute || te.Limit != "signups" {
+		t.Fatalf("3rd sign-up of the minute: err = %v, want a ThrottledError of 1m", err)
+	}
+	c.Add(time.Minute)
+	if _, err := svc.SignUp(ctx, "new9@example.com", "pass1"); err != nil {
+		t.Errorf("the next minute: %v", err)
 	}
 }
 

@@ -18,27 +18,47 @@ type MemAttempts struct {
 type memWindow struct {
 	count int64
 	start time.Time
+	next  time.Time
 }
 
 var _ user.Attempts = (*MemAttempts)(nil)
 
 // Begin implements user.Attempts.
-func (m *MemAttempts) Begin(_ context.Context, email string, now time.Time, window time.Duration) (int64, time.Time, error) {
+func (m *MemAttempts) Begin(_ context.Context, email string, now time.Time, window time.Duration) (user.Window, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.Err != nil {
-		return 0, time.Time{}, m.Err
+		return user.Window{}, m.Err
 	}
 	if m.windows == nil {
 		m.windows = map[string]*memWindow{}
 	}
 	w, ok := m.windows[email]
 	if !ok || !now.Before(w.start.Add(window)) {
-		w = &memWindow{start: now}
+		var next time.Time
+		if ok {
+			next = w.next
+		}
+		w = &memWindow{start: now, next: next}
 		m.windows[email] = w
 	}
 	w.count++
-	return w.count, w.start, nil
+	return user.Window{Count: w.count, Start: w.start, Next: w.next}, nil
+}
+
+// Delay implements user.Attempts.
+func (m *MemAttempts) Delay(_ context.Context, key string, prev, until time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Err != nil {
+		return false, m.Err
+	}
+	w, ok := m.windows[key]
+	if !ok || !w.next.Equal(prev) {
+		return false, nil
+	}
+	w.next = until
+	return true, nil
 }
 
 // Forget implements user.Attempts.
