@@ -29,6 +29,17 @@ func TestFormErrorsBesideTheForm(t *testing.T) {
 			want: []string{"<li>Email in use</li>", `value="bob@example.com"`}, notWant: []string{"secret1"},
 		},
 		{
+			name: "sign up, password longer than any account's", path: "/auth/signup",
+			form: url.Values{"email": {"new@example.com"}, "password": {strings.Repeat("p", 10_000)}}, status: 400,
+			want:    []string{`<li data-field="password">Password must be between 4 and 20 characters</li>`, `value="new@example.com"`},
+			notWant: []string{"ppppp"},
+		},
+		{
+			name: "sign in, password longer than any account's", path: "/auth/signin",
+			form: url.Values{"email": {"bob@example.com"}, "password": {strings.Repeat("p", 21)}}, status: 400,
+			want: []string{"<li>Invalid credentials</li>"}, notWant: []string{"ppppp"},
+		},
+		{
 			name: "sign in, wrong password", path: "/auth/signin", form: url.Values{"email": {"bob@example.com"}, "password": {"wrong!"}}, status: 400,
 			want: []string{`<form id="signin"`, "<li>Invalid credentials</li>", `value="bob@example.com"`}, notWant: []string{"wrong!"},
 		},

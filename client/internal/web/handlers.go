@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/gittix/ticketing/client/internal/apiclient"
 	commonweb "github.com/gittix/ticketing/common/web"
@@ -25,11 +27,20 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request, v *visit) error {
 type authPage struct {
 	action, title string
 	call          func(a *apiclient.Session, ctx context.Context, email, password string) error
+	// tooLong is the answer to a password longer than any account has
+	// (SPEC §4: 4 to 20 characters), given without asking the API, which
+	// reads only a few KiB of a body.
+	tooLong commonweb.FieldError
 }
 
+// maxPassword is the longest password an account can have (SPEC §4).
+const maxPassword = 20
+
 var (
-	signUp = authPage{"signup", "Sign Up", (*apiclient.Session).SignUp}
-	signIn = authPage{"signin", "Sign In", (*apiclient.Session).SignIn}
+	signUp = authPage{"signup", "Sign Up", (*apiclient.Session).SignUp,
+		commonweb.FieldError{Field: "password", Message: "Password must be between 4 and 20 characters"}}
+	signIn = authPage{"signin", "Sign In", (*apiclient.Session).SignIn,
+		commonweb.FieldError{Message: "Invalid credentials"}}
 )
 
 // GET /auth/signup, /auth/signin
@@ -43,8 +54,12 @@ func (s *Server) authForm(a authPage) handlerFunc {
 // is relayed with the redirect to /.
 func (s *Server) authSubmit(a authPage) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, v *visit) error {
-		email := r.PostFormValue("email")
-		err := a.call(v.api, r.Context(), email, r.PostFormValue("password"))
+		email, password := r.PostFormValue("email"), r.PostFormValue("password")
+		if utf8.RuneCountInString(strings.TrimSpace(password)) > maxPassword {
+			return s.render(w, v, http.StatusBadRequest, "auth", view{Title: a.title, Action: a.action,
+				Form: url.Values{"email": {email}}, Errors: []commonweb.FieldError{a.tooLong}})
+		}
+		err := a.call(v.api, r.Context(), email, password)
 		if e, ok := formError(err); ok {
 			return s.render(w, v, e.Status, "auth", view{Title: a.title, Action: a.action,
 				Form: url.Values{"email": {email}}, Errors: e.Errors})
