@@ -74,6 +74,15 @@ for m in $MODULES; do
 		failed+=("$m")
 	fi
 done
+# The whole app again on JetStream (BUS=jetstream): the end-to-end and
+# fault tests start their own brokers, of the transport BUS names.
+if [[ " $MODULES " == *" infra/devstack "* ]]; then
+	echo "=== infra/devstack on JetStream (BUS=jetstream): e2e, faults"
+	# shellcheck disable=SC2086 # TEST_RACE is one flag or none
+	if ! (cd infra/devstack && BUS=jetstream go test $TEST_RACE -tags="$TEST_TAGS" -count=1 -timeout "$TEST_TIMEOUT" ./e2e/ ./faults/); then
+		failed+=("infra/devstack (jetstream)")
+	fi
+fi
 # Known vulnerabilities that the code calls (offline database; VULNCHECK=0 skips).
 if [ "${VULNCHECK:-1}" = 1 ]; then
 	echo "=== govulncheck"
