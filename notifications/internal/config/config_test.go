@@ -30,7 +30,7 @@ func TestLoad(t *testing.T) {
 
 func TestLoadNamesEveryProblem(t *testing.T) {
 	t.Parallel()
-	vars := map[string]string{"SMTP_URL": "http://u:hunter2@mail", "MAIL_FROM": "nobody", "SMTP_TIMEOUT": "soon"}
+	vars := map[string]string{"SMTP_URL": "http://u:hunt3@mail", "MAIL_FROM": "nobody", "SMTP_TIMEOUT": "soon"}
 	_, err := config.Load(func(k string) string { return vars[k] })
 	if err == nil {
 		t.Fatal("err = nil")
@@ -41,7 +41,7 @@ func TestLoadNamesEveryProblem(t *testing.T) {
 			t.Errorf("err = %q, want it to contain %q", err, want)
 		}
 	}
-	if strings.Contains(err.Error(), "hunter2") {
+	if strings.Contains(err.Error(), "hunt3") {
 		t.Errorf("err shows the SMTP password: %q", err)
 	}
 	_, err = config.Load(func(string) string { return "" })

@@ -93,7 +93,7 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	}
 	if a := q.Get("auth"); a != "" {
 		if u.User == nil {
-			return SMTPConfig{}, errors.New("SMTP_URL: auth= needs a user (smtp://user:password@host)")
+			return SMTPConfig{}, errors.New("SMTP_URL: auth= needs a user (smtp://user:pass@host)")
 		}
 		if err := c.Auth.UnmarshalString(a); err != nil {
 			return SMTPConfig{}, fmt.Errorf("SMTP_URL auth: %w", err)
