@@ -422,7 +422,9 @@ func CheckAppContainers(s Set, artifacts []string) error {
 				e.ValueFrom.FieldRef.FieldPath != "metadata.name" {
 				fail(c, "NATS_CLIENT_ID does not come from metadata.name")
 			}
-			if e, ok := c.Env("NATS_CLUSTER_ID"); !ok || e.Value != clusterID {
+			// NATS_CLUSTER_ID names a NATS Streaming cluster; JetStream has none.
+			bus, _ := c.Env("BUS")
+			if e, ok := c.Env("NATS_CLUSTER_ID"); bus.Value != "jetstream" && (!ok || e.Value != clusterID) {
 				fail(c, "NATS_CLUSTER_ID %q differs from the NATS server's -cid %q", e.Value, clusterID)
 			}
 		}
