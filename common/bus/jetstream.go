@@ -79,12 +79,11 @@ func ConsumerName(queueGroup string, subject events.Subject) string {
 	return clean(queueGroup) + "_" + clean(string(subject))
 }
 
-// appSubjects are the stream's subjects at creation.
-var appSubjects = []events.Subject{
-	events.SubjectTicketCreated, events.SubjectTicketUpdated,
-	events.SubjectOrderCreated, events.SubjectOrderCancelled,
-	events.SubjectExpirationComplete, events.SubjectPaymentCreated,
-}
+// appSubjects are the stream's subjects at creation: every subject of the
+// system, so that services add none later. (Adding one — a stream update —
+// while another client creates a consumer trips a data race inside
+// nats-server v2.15.3, which -race reports.)
+var appSubjects = events.Subjects
 
 // backoff is the ack wait of each delivery: the listener's for the first
 // two, then doubling up to 30 s (or the ack wait, if longer). It has fewer

@@ -13,7 +13,7 @@ import (
 // Subject is a NATS Streaming channel name.
 type Subject string
 
-// The six subjects of the system.
+// The six subjects of SPEC §8 (§11 adds more: refund.go, user.go).
 const (
 	SubjectTicketCreated      Subject = "ticket:created"
 	SubjectTicketUpdated      Subject = "ticket:updated"
@@ -22,6 +22,16 @@ const (
 	SubjectExpirationComplete Subject = "expiration:complete"
 	SubjectPaymentCreated     Subject = "payment:created"
 )
+
+// Subjects lists every subject of the system: a JetStream stream is
+// created with all of them, so that no service has to add one later.
+var Subjects = []Subject{
+	SubjectTicketCreated, SubjectTicketUpdated,
+	SubjectOrderCreated, SubjectOrderCancelled,
+	SubjectExpirationComplete,
+	SubjectPaymentCreated, SubjectPaymentRefunded,
+	SubjectUserCreated, SubjectUserBanned,
+}
 
 // Event is implemented by every event struct; an event knows its subject.
 type Event interface {
