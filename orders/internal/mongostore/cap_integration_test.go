@@ -163,3 +163,37 @@ func TestOpenOrderCapOneTicket(t *testing.T) {
 		t.Fatalf("order past the cap: %v, want %v", err, order.ErrTooManyOpen)
 	}
 }
+
+// TestOpenOrderCapFreesLeftSlots: a slot a crash left taken — its order
+// closed without giving it back — is freed when its user has no free slot
+// left, so a crash cannot lower anyone's cap for good.
+func TestOpenOrderCapFreesLeftSlots(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.Mongo(t)
+	s, err := mongostore.NewOrders(ctx, db.Collection("orders"), outbox.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []order.Order
+	for range maxOpen {
+		o := newOrder("u1", newTicket())
+		if err := s.Create(ctx, o, maxOpen); err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, o)
+	}
+	// Close one order the way a crash right after its write would leave
+	// it: cancelled in its document, its slot still taken.
+	closed := open[0]
+	if _, err := db.Collection("orders").UpdateOne(ctx, bson.D{{Key: "_id", Value: closed.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: events.StatusCancelled}}}, {Key: "$unset", Value: bson.D{{Key: "activeTicket", Value: ""}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(ctx, newOrder("u1", newTicket()), maxOpen); err != nil {
+		t.Errorf("an order after a closed order's slot was left taken: %v, want created", err)
+	}
+	if err := s.Create(ctx, newOrder("u1", newTicket()), maxOpen); !errors.Is(err, order.ErrTooManyOpen) {
+		t.Errorf("one more: %v, want ErrTooManyOpen (the cap still holds)", err)
+	}
+}

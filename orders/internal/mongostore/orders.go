@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -32,24 +31,34 @@ import (
 // alone: there is no window between a check and a write, and nothing a
 // crash could leave locked.
 //
-// The cap of open orders per user works the same way: while an order is
-// open (created, awaiting:payment) its field openSlot holds
-// "<userId>/<n>", n one of 0 … cap−1, under a unique sparse index; a new
-// open order takes a free slot with its insert, and the write that pays,
-// cancels or expires the order removes the field. Of any number of
-// concurrent orders of one user, on any number of replicas, at most cap
-// hold a slot; and since a slot lives in its order's own document, no crash
-// can leave one taken by an order that is no longer open.
+// The cap of open orders per user: an open order (created,
+// awaiting:payment) holds one of its user's slots "<userId>/<n>", n one of
+// 0 … cap−1 — a document of the collection open_slots whose _id is the slot
+// and which names the order. A new order claims a slot by inserting that
+// document (the _id is unique: of concurrent claims one wins, on any number
+// of replicas, and the insert and its conflicts are answered by the _id
+// index alone, fast on FerretDB too), then inserts itself; the write that
+// pays, cancels or expires it is followed by the slot's removal. A slot
+// left behind by a crash between the two writes is freed when its user has
+// no free slot left and its order is found closed (or absent for a minute).
 type Orders struct {
 	coll   *mongo.Collection
+	slots  *mongo.Collection
 	notify outbox.Notifier
 }
 
-var _ order.Store = (*Orders)(nil)
+// slotDoc is a taken slot.
+type slotDoc struct {
+	Slot    string        `bson:"_id"`
+	Order   bson.ObjectID `bson:"order"`
+	TakenAt time.Time     `bson:"takenAt"`
+}
 
-// slotRounds bounds the re-reads of a user's free slots when each one read
-// free was taken by a concurrent order before this one's insert.
-const slotRounds = 3
+// staleSlotAge is how long a slot may name an order that does not exist
+// (its insert in flight) before it counts as left behind by a crash.
+const staleSlotAge = time.Minute
+
+var _ order.Store = (*Orders)(nil)
 
 // NewOrders returns the store on coll, creating its indexes. It tells n
 // about every order that got new pending events (the service's outbox
@@ -64,17 +73,13 @@ func NewOrders(ctx context.Context, coll *mongo.Collection, n outbox.Notifier) (
 			Keys:    bson.D{{Key: "activeTicket", Value: 1}},
 			Options: options.Index().SetName("activeTicket_unique").SetUnique(true).SetSparse(true),
 		},
-		{
-			Keys:    bson.D{{Key: "openSlot", Value: 1}},
-			Options: options.Index().SetName("openSlot_unique").SetUnique(true).SetSparse(true),
-		},
 		{Keys: bson.D{{Key: "userId", Value: 1}, {Key: "createdAt", Value: 1}}},
 	} {
 		if _, err := coll.Indexes().CreateOne(ctx, idx); err != nil {
 			return nil, fmt.Errorf("create order indexes: %w", err)
 		}
 	}
-	return &Orders{coll: coll, notify: n}, nil
+	return &Orders{coll: coll, slots: coll.Database().Collection("open_slots"), notify: n}, nil
 }
 
 type orderDoc struct {
@@ -145,34 +150,83 @@ func (s *Orders) Create(ctx context.Context, o order.Order, maxOpen int, evs ...
 	return nil
 }
 
-// insertInSlot inserts doc into one of its user's free open slots.
+// insertInSlot claims one of the user's free slots for doc, then inserts
+// it; the slot is given back when the insert fails.
 func (s *Orders) insertInSlot(ctx context.Context, doc orderDoc, maxOpen int) error {
-	for range slotRounds {
-		free, err := s.freeSlots(ctx, doc.UserID, maxOpen)
-		if err != nil {
-			return err
-		}
-		if len(free) == 0 {
-			return order.ErrTooManyOpen
-		}
-		for _, slot := range free {
-			doc.OpenSlot = slot
-			err := s.insert(ctx, doc)
-			if !errors.Is(err, order.ErrTicketReserved) {
-				return err
+	slot, err := s.claimSlot(ctx, doc.UserID, doc.ID, maxOpen)
+	if err != nil {
+		return err
+	}
+	doc.OpenSlot = slot
+	if err := s.insert(ctx, doc); err != nil {
+		return errors.Join(err, s.releaseSlot(context.WithoutCancel(ctx), slot, doc.ID))
+	}
+	return nil
+}
+
+// claimSlot takes the first free slot of userID for the order id, freeing
+// the slots of closed orders once when none is free.
+func (s *Orders) claimSlot(ctx context.Context, userID string, id bson.ObjectID, maxOpen int) (string, error) {
+	for round := range 2 {
+		for n := range maxOpen {
+			slot := openSlot(userID, n)
+			_, err := s.slots.InsertOne(ctx, slotDoc{Slot: slot, Order: id, TakenAt: time.Now()})
+			if err == nil {
+				return slot, nil
 			}
-			// A duplicate key: the ticket is held, or a concurrent order
-			// of the user took this slot since it was read.
-			if held, err := s.ticketHeld(ctx, doc.Ticket.ID); err != nil || held {
-				return cmp.Or(err, order.ErrTicketReserved)
+			if !mongo.IsDuplicateKeyError(err) {
+				return "", fmt.Errorf("claim open-order slot: %w", err)
+			}
+		}
+		if round == 0 {
+			freed, err := s.freeStaleSlots(ctx, userID, maxOpen)
+			if err != nil || freed == 0 {
+				return "", cmp.Or(err, order.ErrTooManyOpen)
 			}
 		}
 	}
-	return order.ErrTooManyOpen
+	return "", order.ErrTooManyOpen
 }
 
-// insert inserts doc; a duplicate key (the ticket held by another order,
-// or its open slot taken) is ErrTicketReserved.
+// freeStaleSlots frees userID's slots whose order is closed, or absent for
+// longer than staleSlotAge, and reports how many. Each read and delete is
+// on an exact _id.
+func (s *Orders) freeStaleSlots(ctx context.Context, userID string, maxOpen int) (int, error) {
+	freed := 0
+	for n := range maxOpen {
+		var sd slotDoc
+		err := s.slots.FindOne(ctx, bson.D{{Key: "_id", Value: openSlot(userID, n)}}).Decode(&sd)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			freed++ // given back meanwhile
+			continue
+		}
+		if err != nil {
+			return freed, fmt.Errorf("read open-order slot: %w", err)
+		}
+		o, err := s.Get(ctx, sd.Order)
+		switch {
+		case errors.Is(err, order.ErrNotFound) && time.Since(sd.TakenAt) > staleSlotAge, err == nil && !order.Open(o.Status):
+			if err := s.releaseSlot(ctx, sd.Slot, sd.Order); err != nil {
+				return freed, err
+			}
+			freed++
+		case err != nil && !errors.Is(err, order.ErrNotFound):
+			return freed, err
+		}
+	}
+	return freed, nil
+}
+
+// releaseSlot gives back slot, if the order id still holds it.
+func (s *Orders) releaseSlot(ctx context.Context, slot string, id bson.ObjectID) error {
+	if _, err := s.slots.DeleteOne(ctx, bson.D{{Key: "_id", Value: slot}, {Key: "order", Value: id}}); err != nil {
+		return fmt.Errorf("release open-order slot %s: %w", slot, err)
+	}
+	return nil
+}
+
+// insert inserts doc; a duplicate key (another order holds the ticket) is
+// ErrTicketReserved.
 func (s *Orders) insert(ctx context.Context, doc orderDoc) error {
 	if _, err := s.coll.InsertOne(ctx, doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
@@ -186,44 +240,6 @@ func (s *Orders) insert(ctx context.Context, doc orderDoc) error {
 // openSlot names slot n of userID's open orders. The slot number has no
 // "/", so no two (user, n) pairs share a name.
 func openSlot(userID string, n int) string { return userID + "/" + strconv.Itoa(n) }
-
-// freeSlots returns the names of userID's open slots that no order holds,
-// lowest first.
-func (s *Orders) freeSlots(ctx context.Context, userID string, maxOpen int) ([]string, error) {
-	all := make([]string, maxOpen)
-	for n := range maxOpen {
-		all[n] = openSlot(userID, n)
-	}
-	cur, err := s.coll.Find(ctx, bson.D{{Key: "openSlot", Value: bson.D{{Key: "$in", Value: all}}}},
-		options.Find().SetProjection(bson.D{{Key: "openSlot", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("find open orders: %w", err)
-	}
-	var held []struct {
-		OpenSlot string `bson:"openSlot"`
-	}
-	if err := cur.All(ctx, &held); err != nil {
-		return nil, fmt.Errorf("read open orders: %w", err)
-	}
-	taken := make(map[string]bool, len(held))
-	for _, h := range held {
-		taken[h.OpenSlot] = true
-	}
-	return slices.DeleteFunc(all, func(slot string) bool { return taken[slot] }), nil
-}
-
-// ticketHeld reports whether an order holds the ticket id.
-func (s *Orders) ticketHeld(ctx context.Context, id bson.ObjectID) (bool, error) {
-	err := s.coll.FindOne(ctx, bson.D{{Key: "activeTicket", Value: id}},
-		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("find ticket holder: %w", err)
-	}
-	return true, nil
-}
 
 // Get implements order.Store.
 func (s *Orders) Get(ctx context.Context, id bson.ObjectID) (order.Order, error) {
@@ -284,6 +300,16 @@ func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...even
 	if len(msgs) > 0 {
 		update = append(update, outbox.Push(msgs...))
 	}
+	var slot string // the slot a closing order gives back
+	if order.Open(prev.Status) && !order.Open(next.Status) {
+		var d struct {
+			OpenSlot string `bson:"openSlot"`
+		}
+		if err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: prev.ID}},
+			options.FindOne().SetProjection(bson.D{{Key: "openSlot", Value: 1}})).Decode(&d); err == nil {
+			slot = d.OpenSlot
+		}
+	}
 	filter := bson.D{{Key: "_id", Value: prev.ID}, {Key: "version", Value: prev.Version}, {Key: "status", Value: prev.Status}}
 	res, err := s.coll.UpdateOne(ctx, filter, update)
 	if err != nil {
@@ -300,6 +326,11 @@ func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...even
 	}
 	if len(msgs) > 0 {
 		s.notify.Notify(prev.ID)
+	}
+	if slot != "" {
+		// The order is closed whatever happens here: a slot not given back
+		// now is freed when its user runs out of free ones.
+		_ = s.releaseSlot(context.WithoutCancel(ctx), slot, prev.ID)
 	}
 	return nil
 }
