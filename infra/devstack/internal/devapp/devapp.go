@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,8 +21,6 @@ import (
 	expirationapp "github.com/gittix/ticketing/expiration/app"
 	"github.com/gittix/ticketing/infra/devstack/gateway"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
-	notificationsapp "github.com/gittix/ticketing/notifications/app"
-	"github.com/gittix/ticketing/notifications/mailsink"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
 	ticketsapp "github.com/gittix/ticketing/tickets/app"
@@ -43,7 +40,6 @@ var parts = []struct {
 	{"orders", ordersapp.Run, "/readyz"},
 	{"expiration", expirationapp.Run, "/readyz"},
 	{"payments", paymentsapp.Run, "/readyz"},
-	{"notifications", notificationsapp.Run, "/readyz"},
 	{"client", clientapp.Run, "/healthz"},
 }
 
@@ -66,12 +62,7 @@ var defaults = map[string]string{
 	"JWT_KEY":       "dev-only-jwt-key-not-for-production",
 	"STRIPE_KEY":    "sk_test_devstack",
 	"COOKIE_SECURE": "false",
-	"MAIL_FROM":     "GitTix <no-reply@gittix.dev>",
 }
-
-// MailPath is where the gateway shows the mail the app sent (make dev's
-// SMTP sink), unless SMTP_URL names a real server.
-const MailPath = "/dev/mail/"
 
 // Run starts everything, calls ready with the gateway's URL once every part
 // answers, and runs until ctx is done; then it stops everything. A part that
@@ -105,19 +96,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 	var wg sync.WaitGroup
 	defer wg.Wait() // after cancel: every part has shut down before the stack stops
 
-	// Mail goes to a sink the developer reads at MailPath, unless SMTP_URL
-	// names a server.
-	var mail http.Handler = http.NotFoundHandler()
-	if getenv("SMTP_URL") == "" {
-		sink, err := mailsink.Start("127.0.0.1:0", log.With("part", "mail"))
-		if err != nil {
-			return fmt.Errorf("start the mail sink: %w", err)
-		}
-		defer sink.Close()
-		stackEnv["SMTP_URL"] = sink.URL()
-		mail = http.StripPrefix(strings.TrimSuffix(MailPath, "/"), sink.Handler())
-	}
-
 	up := make(chan struct{}) // closed once every part has answered
 	targets := make(map[string]*url.URL, len(parts))
 	for _, p := range parts {
@@ -130,9 +108,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 			return err
 		}
 		env["API_BASE_URL"] = gatewayURL
-		if u := stackEnv["SMTP_URL"]; u != "" {
-			env["SMTP_URL"] = u
-		}
 		penv := func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -152,10 +127,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		}
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle(MailPath, mail)
-	mux.Handle("/", Gateway(targets))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: Gateway(targets), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
