@@ -43,20 +43,20 @@ type Options struct {
 	Checks        map[string]web.Check // readiness checks of /readyz
 }
 
-// NewParts wires the service on db, creating its indexes; the relay
-// publishes on pub.
+// NewParts wires the service on db, creating its indexes; the relay, told
+// by the payments store about every write's events, publishes them on pub
+// once its Run runs.
 func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *slog.Logger, opts Options) (*Parts, error) {
+	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), pub, log, 0)
 	orders := mongostore.NewOrders(db)
-	payments, err := mongostore.NewPayments(ctx, db)
+	payments, err := mongostore.NewPayments(ctx, db, relay)
 	if err != nil {
 		return nil, err
 	}
-	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), pub, log, 0)
 	svc := &payment.Service{
 		Orders:   orders,
 		Payments: payments,
 		Charger:  stripecharge.New(opts.StripeKey, opts.StripeAPIBase, log),
-		Notify:   relay.Notify,
 		Log:      log,
 	}
 	return &Parts{

@@ -62,11 +62,11 @@ func newEnvCharging(t testing.TB, base string, stripe *recorder) *env {
 	db := testenv.Mongo(t)
 	natsURL, cluster := testenv.NATS(t)
 	conn := bustest.Connect(t, natsURL, cluster)
-	payments, err := mongostore.NewPayments(context.Background(), db)
+	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), conn, discard, 0)
+	payments, err := mongostore.NewPayments(context.Background(), db, relay)
 	if err != nil {
 		t.Fatalf("NewPayments: %v", err)
 	}
-	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), conn, discard, 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { relay.Run(ctx); close(done) }()
@@ -74,7 +74,7 @@ func newEnvCharging(t testing.TB, base string, stripe *recorder) *env {
 
 	orders := mongostore.NewOrders(db)
 	svc := &payment.Service{
-		Orders: orders, Payments: payments, Log: discard, Notify: relay.Notify,
+		Orders: orders, Payments: payments, Log: discard,
 		Charger: stripecharge.New("sk_test_123", base, discard),
 	}
 	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}

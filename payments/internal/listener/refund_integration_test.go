@@ -3,6 +3,8 @@
 package listener_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -11,8 +13,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
@@ -22,34 +26,60 @@ import (
 	"github.com/gittix/ticketing/payments/internal/stripecharge"
 )
 
-// TestCancelAfterPaymentRefunds: a buyer cancels and pays at once, so the
-// payment lands before order:cancelled. Hearing it, payments refunds the
-// charge through Stripe (stripe-mock) once — redeliveries change nothing —
-// and records the refund with a payment:refunded event in the payment's
-// outbox, on the real store.
-func TestCancelAfterPaymentRefunds(t *testing.T) {
-	t.Parallel()
-	stripe, err := url.Parse(testenv.StripeBase(t))
+// stripeProxy stands in front of stripe-mock, counts the refund requests
+// that reach it, and answers 503 itself while down is set.
+type stripeProxy struct {
+	url     string
+	refunds atomic.Int32
+	down    atomic.Bool
+}
+
+func newStripeProxy(t *testing.T) *stripeProxy {
+	t.Helper()
+	upstream, err := url.Parse(testenv.StripeBase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refunds atomic.Int32
-	proxy := httputil.NewSingleHostReverseProxy(stripe)
-	counter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p := &stripeProxy{}
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/refunds") {
-			refunds.Add(1)
+			p.refunds.Add(1)
 		}
 		proxy.ServeHTTP(w, r)
 	}))
-	t.Cleanup(counter.Close)
+	t.Cleanup(srv.Close)
+	p.url = srv.URL
+	return p
+}
 
+// TestCancelAfterPaymentRefunds: a buyer cancels and pays at once, so the
+// payment lands before order:cancelled. Hearing it, payments refunds the
+// charge through Stripe (stripe-mock) once — while Stripe is unreachable
+// the event is not acked; redeliveries change nothing — and the refund is
+// recorded and published as payment:refunded by the outbox relay, on the
+// real store.
+func TestCancelAfterPaymentRefunds(t *testing.T) {
+	t.Parallel()
+	stripe := newStripeProxy(t)
 	db := testenv.Mongo(t)
+	pub := &bustest.Publisher{}
+	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), pub, discard, 0)
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = relay.Run(rctx); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
+
 	orders := mongostore.NewOrders(db)
-	payments, err := mongostore.NewPayments(ctx, db)
+	payments, err := mongostore.NewPayments(ctx, db, relay)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &payment.Service{Orders: orders, Payments: payments, Charger: stripecharge.New("sk_test_123", counter.URL, discard), Log: discard}
+	svc := &payment.Service{Orders: orders, Payments: payments, Charger: stripecharge.New("sk_test_123", stripe.url, discard), Log: discard}
 	id := bson.NewObjectID()
 	if err := listener.OrderCreated(orders)(ctx, orderCreated(id)); err != nil {
 		t.Fatal(err)
@@ -61,29 +91,29 @@ func TestCancelAfterPaymentRefunds(t *testing.T) {
 
 	cancelled := listener.OrderCancelled(svc)
 	e := events.OrderCancelled{ID: id.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}}
-	for _, delivery := range []string{"first", "redelivered", "redelivered again"} {
+	stripe.down.Store(true)
+	if err := cancelled(ctx, e); !errors.Is(err, payment.ErrProcessorDown) {
+		t.Fatalf("order:cancelled with Stripe down = %v, want not acked (ErrProcessorDown)", err)
+	}
+	stripe.down.Store(false)
+	for _, delivery := range []string{"redelivered", "redelivered again", "redelivered once more"} {
 		if err := cancelled(ctx, e); err != nil {
 			t.Fatalf("%s order:cancelled: not acked: %v", delivery, err)
 		}
 	}
-	if got := refunds.Load(); got != 1 {
+	if got := stripe.refunds.Load(); got != 1 {
 		t.Errorf("refund requests to Stripe = %d, want 1", got)
 	}
 	stored, err := payments.ByOrder(ctx, id)
 	if err != nil || stored.RefundID == "" {
 		t.Fatalf("payment = %+v, %v; want its refund recorded", stored, err)
 	}
-	var doc struct {
-		Outbox []outbox.Message `bson:"outbox"`
+	bustest.Eventually(t, "payment:refunded published", func() bool { return len(bustest.Decode[events.PaymentRefunded](t, pub)) > 0 })
+	want := []events.PaymentRefunded{{ID: paid.ID.Hex(), OrderID: id.Hex(), StripeID: paid.StripeID, RefundID: stored.RefundID}}
+	if diff := cmp.Diff(want, bustest.Decode[events.PaymentRefunded](t, pub)); diff != "" {
+		t.Errorf("payment:refunded published (-want +got):\n%s", diff)
 	}
-	if err := db.Collection(mongostore.PaymentsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: paid.ID}}).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	var subjects []string
-	for _, m := range doc.Outbox {
-		subjects = append(subjects, m.Subject)
-	}
-	if got, want := strings.Join(subjects, ","), "payment:created,payment:refunded"; got != want {
-		t.Errorf("outbox = %s, want %s", got, want)
+	if got := bustest.Decode[events.PaymentCreated](t, pub); len(got) != 1 || got[0].ID != paid.ID.Hex() {
+		t.Errorf("payment:created published = %+v, want one of payment %s", got, paid.ID.Hex())
 	}
 }

@@ -76,15 +76,8 @@ func (s *Orders) Cancel(ctx context.Context, id bson.ObjectID, version int64) er
 
 // Get implements payment.Orders.
 func (s *Orders) Get(ctx context.Context, id bson.ObjectID) (payment.Order, error) {
-	var d orderDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return payment.Order{}, fmt.Errorf("order %s: %w", id.Hex(), payment.ErrNotFound)
-	}
-	if err != nil {
-		return payment.Order{}, fmt.Errorf("find order %s: %w", id.Hex(), err)
-	}
-	return payment.Order{ID: d.ID, Version: d.Version, UserID: d.UserID, Price: d.Price, Status: d.Status, ExpiresAt: d.Expires, Declines: d.Declines}, nil
+	d, err := findOne[orderDoc](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, "order "+id.Hex())
+	return payment.Order{ID: d.ID, Version: d.Version, UserID: d.UserID, Price: d.Price, Status: d.Status, ExpiresAt: d.Expires, Declines: d.Declines}, err
 }
 
 // AddDecline implements payment.Orders.

@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -18,8 +17,12 @@ import (
 
 // Payments is the store of payments, in the collection "payments", one
 // document per order (a unique index on orderId). A document carries its
-// pending payment:created event in its outbox.
-type Payments struct{ coll *mongo.Collection }
+// pending payment:created and payment:refunded events in its outbox; the
+// notifier is told after every write that added one.
+type Payments struct {
+	coll   *mongo.Collection
+	notify outbox.Notifier
+}
 
 var _ payment.Payments = (*Payments)(nil)
 
@@ -27,8 +30,9 @@ var _ payment.Payments = (*Payments)(nil)
 const PaymentsCollection = "payments"
 
 // NewPayments returns the payments of db, creating the unique index on
-// orderId.
-func NewPayments(ctx context.Context, db *mongo.Database) (*Payments, error) {
+// orderId. n (the outbox relay, or outbox.Discard) is told about every
+// write's events.
+func NewPayments(ctx context.Context, db *mongo.Database, n outbox.Notifier) (*Payments, error) {
 	coll := db.Collection(PaymentsCollection)
 	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "orderId", Value: 1}},
@@ -37,7 +41,7 @@ func NewPayments(ctx context.Context, db *mongo.Database) (*Payments, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create payments index: %w", err)
 	}
-	return &Payments{coll: coll}, nil
+	return &Payments{coll: coll, notify: n}, nil
 }
 
 type paymentDoc struct {
@@ -51,16 +55,8 @@ type paymentDoc struct {
 
 // ByOrder implements payment.Payments.
 func (s *Payments) ByOrder(ctx context.Context, orderID bson.ObjectID) (payment.Payment, error) {
-	var d paymentDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "orderId", Value: orderID}},
-		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return payment.Payment{}, fmt.Errorf("payment of order %s: %w", orderID.Hex(), payment.ErrNotFound)
-	}
-	if err != nil {
-		return payment.Payment{}, fmt.Errorf("find payment of order %s: %w", orderID.Hex(), err)
-	}
-	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt, RefundID: d.RefundID}, nil
+	d, err := findOne[paymentDoc](ctx, s.coll, bson.D{{Key: "orderId", Value: orderID}}, "payment of order "+orderID.Hex())
+	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt, RefundID: d.RefundID}, err
 }
 
 // Claim implements payment.Payments.
@@ -102,7 +98,7 @@ func (s *Payments) Release(ctx context.Context, id bson.ObjectID, claimedAt time
 // Complete implements payment.Payments: the charge and its event in one
 // single-document write.
 func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error {
-	msg, err := outbox.New(e)
+	msgs, err := outbox.Messages(e)
 	if err != nil {
 		return err
 	}
@@ -111,7 +107,7 @@ func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID stri
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "state", Value: payment.StateComplete}, {Key: "stripeId", Value: stripeID}}},
 			{Key: "$unset", Value: bson.D{{Key: "claimedAt", Value: ""}}},
-			outbox.Push(msg),
+			outbox.Push(msgs...),
 		})
 	if err != nil {
 		return fmt.Errorf("complete payment %s: %w", id.Hex(), err)
@@ -119,37 +115,28 @@ func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID stri
 	if res.MatchedCount == 0 {
 		// Another holder of the claim completed it with the same charge
 		// (same idempotency key), or it is gone.
-		if _, err := s.get(ctx, id); err != nil {
-			return err
-		}
+		_, err := findOne[paymentDoc](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, "payment "+id.Hex())
+		return err
 	}
+	s.notify.Notify(id)
 	return nil
 }
 
 // Refunded implements payment.Payments: the refund and its event in one
 // single-document write, made once (the filter wants no refund yet).
 func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
-	msg, err := outbox.New(e)
+	msgs, err := outbox.Messages(e)
 	if err != nil {
 		return err
 	}
-	_, err = s.coll.UpdateOne(ctx,
+	res, err := s.coll.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StateComplete}, {Key: "refundId", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "refundId", Value: refundID}}}, outbox.Push(msg)})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "refundId", Value: refundID}}}, outbox.Push(msgs...)})
 	if err != nil {
 		return fmt.Errorf("record refund of payment %s: %w", id.Hex(), err)
 	}
+	if res.MatchedCount == 1 {
+		s.notify.Notify(id)
+	}
 	return nil
-}
-
-func (s *Payments) get(ctx context.Context, id bson.ObjectID) (paymentDoc, error) {
-	var d paymentDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return d, fmt.Errorf("payment %s: %w", id.Hex(), payment.ErrNotFound)
-	}
-	if err != nil {
-		return d, fmt.Errorf("find payment %s: %w", id.Hex(), err)
-	}
-	return d, nil
 }

@@ -22,7 +22,6 @@ type Service struct {
 	Orders   Orders
 	Payments Payments
 	Charger  Charger
-	Notify   func(paymentID bson.ObjectID) // tells the outbox relay; may be nil
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }
@@ -89,7 +88,6 @@ func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID,
 		// under the same idempotency key, gets this same charge back.
 		return Payment{}, fmt.Errorf("record charge %s of order %s: %w", chargeID, orderID.Hex(), err)
 	}
-	s.notify(p.ID)
 	p.StripeID, p.State = chargeID, StateComplete
 	// The order may have been cancelled while the card was charged; its
 	// order:cancelled then found the payment still pending. Refund now
@@ -133,15 +131,8 @@ func (s *Service) RefundIfCancelled(ctx context.Context, orderID bson.ObjectID) 
 	if err := s.Payments.Refunded(ctx, p.ID, refundID, e); err != nil {
 		return fmt.Errorf("record refund %s of order %s: %w", refundID, orderID.Hex(), err)
 	}
-	s.notify(p.ID)
 	s.log().Warn("refunded the payment of a cancelled order", "order_id", orderID.Hex(), "charge_id", p.StripeID, "refund_id", refundID)
 	return nil
-}
-
-func (s *Service) notify(id bson.ObjectID) {
-	if s.Notify != nil {
-		s.Notify(id)
-	}
 }
 
 func (s *Service) payable(o Order, userID string) error {

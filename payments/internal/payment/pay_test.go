@@ -21,7 +21,6 @@ type fixture struct {
 	orders   *paymenttest.Orders
 	payments *paymenttest.Payments
 	charger  *paymenttest.Charger
-	notified []bson.ObjectID
 	now      time.Time
 }
 
@@ -31,11 +30,9 @@ func newFixture(t *testing.T) *fixture {
 		orders: &paymenttest.Orders{}, payments: &paymenttest.Payments{}, charger: &paymenttest.Charger{},
 		now: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC),
 	}
-	var mu sync.Mutex
 	f.svc = &payment.Service{
 		Orders: f.orders, Payments: f.payments, Charger: f.charger,
-		Notify: func(id bson.ObjectID) { mu.Lock(); f.notified = append(f.notified, id); mu.Unlock() },
-		Now:    func() time.Time { return f.now },
+		Now: func() time.Time { return f.now },
 	}
 	return f
 }
@@ -80,9 +77,6 @@ func TestPayCharges(t *testing.T) {
 		wantEvents := []events.PaymentCreated{{ID: p.ID.Hex(), OrderID: o.ID.Hex(), StripeID: "ch_1"}}
 		if diff := cmp.Diff(wantEvents, f.payments.Events); diff != "" {
 			t.Errorf("outbox events (-want +got):\n%s", diff)
-		}
-		if diff := cmp.Diff([]bson.ObjectID{p.ID}, f.notified); diff != "" {
-			t.Errorf("relay notified (-want +got):\n%s", diff)
 		}
 	}
 }
@@ -184,8 +178,8 @@ func TestPayChargeFails(t *testing.T) {
 			if got := f.payments.All(); len(got) != 0 {
 				t.Errorf("payments = %+v, want none (claim released)", got)
 			}
-			if len(f.payments.Events) != 0 || len(f.notified) != 0 {
-				t.Errorf("events = %+v, notified %v; want none", f.payments.Events, f.notified)
+			if len(f.payments.Events) != 0 {
+				t.Errorf("events = %+v, want none", f.payments.Events)
 			}
 			got, _ := f.orders.Get(context.Background(), o.ID)
 			if got.Declines != tc.wantDeclines {
