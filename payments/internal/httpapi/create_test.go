@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	stdcmp "cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -75,7 +76,7 @@ func TestCreateAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			orders, payments := &paymenttest.Orders{}, &paymenttest.Payments{}
-			o := payment.Order{ID: bson.NewObjectID(), UserID: "u1", Price: 20, Status: cmpOr(tc.status, events.StatusCreated)}
+			o := payment.Order{ID: bson.NewObjectID(), UserID: "u1", Price: 20, Status: stdcmp.Or(tc.status, events.StatusCreated)}
 			if tc.expired {
 				o.ExpiresAt = time.Now().Add(-time.Second)
 			}
@@ -123,14 +124,6 @@ func TestCreateAnswers(t *testing.T) {
 }
 
 func validBody(orderID string) string { return `{"token":"tok_visa","orderId":"` + orderID + `"}` }
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
 
 func TestUnknownRoute(t *testing.T) {
 	t.Parallel()

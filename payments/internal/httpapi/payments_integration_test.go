@@ -3,6 +3,7 @@
 package httpapi_test
 
 import (
+	stdcmp "cmp"
 	"context"
 	"encoding/json"
 	"maps"
@@ -54,7 +55,7 @@ func TestPayRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := e.order(t, "u1", 20, cmpOr(tc.status, events.StatusCreated))
+			o := e.order(t, "u1", 20, stdcmp.Or(tc.status, events.StatusCreated))
 			id := o.ID
 			if tc.unknown {
 				id = bson.NewObjectID()

@@ -1,6 +1,7 @@
 package payment_test
 
 import (
+	stdcmp "cmp"
 	"context"
 	"errors"
 	"sync"
@@ -106,7 +107,7 @@ func TestPayRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			o := f.order(t, "u1", 10, cmpOr(tc.status, events.StatusCreated))
+			o := f.order(t, "u1", 10, stdcmp.Or(tc.status, events.StatusCreated))
 			if tc.setup != nil {
 				tc.setup(f, o)
 			}
@@ -114,7 +115,7 @@ func TestPayRefuses(t *testing.T) {
 			if tc.unknown {
 				id = bson.NewObjectID()
 			}
-			_, err := f.svc.Pay(context.Background(), cmpOr(tc.user, "u1"), id, "tok_visa")
+			_, err := f.svc.Pay(context.Background(), stdcmp.Or(tc.user, "u1"), id, "tok_visa")
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("Pay error = %v, want %v", err, tc.wantErr)
 			}
@@ -126,14 +127,6 @@ func TestPayRefuses(t *testing.T) {
 			}
 		})
 	}
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func TestPayTakesOverStaleClaim(t *testing.T) {

@@ -15,31 +15,52 @@ import (
 	"github.com/gittix/ticketing/payments/internal/payment"
 )
 
-// Orders is an in-memory payment.Orders.
-type Orders struct {
+// table is the state of a fake store: values by id, under a mutex.
+type table[V any] struct {
 	mu sync.Mutex
-	m  map[bson.ObjectID]payment.Order
+	m  map[bson.ObjectID]V
 }
 
-// Create implements payment.Orders.
-func (s *Orders) Create(_ context.Context, o payment.Order) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[o.ID]; ok {
+// insert stores v under id unless id is taken (payment.ErrDuplicate).
+func (t *table[V]) insert(id bson.ObjectID, v V) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.m[id]; ok {
 		return payment.ErrDuplicate
 	}
-	if s.m == nil {
-		s.m = map[bson.ObjectID]payment.Order{}
-	}
-	s.m[o.ID] = o
+	t.putLocked(id, v)
 	return nil
 }
 
+func (t *table[V]) putLocked(id bson.ObjectID, v V) {
+	if t.m == nil {
+		t.m = map[bson.ObjectID]V{}
+	}
+	t.m[id] = v
+}
+
+// get returns the value under id, or payment.ErrNotFound.
+func (t *table[V]) get(id bson.ObjectID) (V, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v, ok := t.m[id]
+	if !ok {
+		return v, payment.ErrNotFound
+	}
+	return v, nil
+}
+
+// Orders is an in-memory payment.Orders.
+type Orders struct{ t table[payment.Order] }
+
+// Create implements payment.Orders.
+func (s *Orders) Create(_ context.Context, o payment.Order) error { return s.t.insert(o.ID, o) }
+
 // Cancel implements payment.Orders.
 func (s *Orders) Cancel(_ context.Context, id bson.ObjectID, version int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.m[id]
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	o, ok := s.t.m[id]
 	switch {
 	case !ok || o.Version < version-1:
 		return payment.ErrBehind
@@ -47,36 +68,27 @@ func (s *Orders) Cancel(_ context.Context, id bson.ObjectID, version int64) erro
 		return nil
 	}
 	o.Version, o.Status = version, events.StatusCancelled
-	s.m[id] = o
+	s.t.m[id] = o
 	return nil
 }
 
 // Get implements payment.Orders.
-func (s *Orders) Get(_ context.Context, id bson.ObjectID) (payment.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, ok := s.m[id]
-	if !ok {
-		return payment.Order{}, payment.ErrNotFound
-	}
-	return o, nil
-}
+func (s *Orders) Get(_ context.Context, id bson.ObjectID) (payment.Order, error) { return s.t.get(id) }
 
 // AddDecline implements payment.Orders.
 func (s *Orders) AddDecline(_ context.Context, id bson.ObjectID) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.m[id]
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	o := s.t.m[id]
 	o.Declines++
-	s.m[id] = o
+	s.t.putLocked(id, o)
 	return nil
 }
 
 // Payments is an in-memory payment.Payments; Events holds what Complete
 // recorded in the outbox.
 type Payments struct {
-	mu     sync.Mutex
-	m      map[bson.ObjectID]payment.Payment // by order id
+	t      table[payment.Payment] // by order id
 	Events []events.PaymentCreated
 	// RefundEvents holds what Refunded recorded.
 	RefundEvents []events.PaymentRefunded
@@ -84,20 +96,17 @@ type Payments struct {
 
 // Put stores p as it is.
 func (s *Payments) Put(p payment.Payment) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[bson.ObjectID]payment.Payment{}
-	}
-	s.m[p.OrderID] = p
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	s.t.putLocked(p.OrderID, p)
 }
 
 // All returns the stored payments.
 func (s *Payments) All() []payment.Payment {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
 	var out []payment.Payment
-	for _, p := range s.m {
+	for _, p := range s.t.m {
 		out = append(out, p)
 	}
 	return out
@@ -105,31 +114,14 @@ func (s *Payments) All() []payment.Payment {
 
 // ByOrder implements payment.Payments.
 func (s *Payments) ByOrder(_ context.Context, orderID bson.ObjectID) (payment.Payment, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.m[orderID]
-	if !ok {
-		return payment.Payment{}, payment.ErrNotFound
-	}
-	return p, nil
+	return s.t.get(orderID)
 }
 
 // Claim implements payment.Payments.
-func (s *Payments) Claim(_ context.Context, p payment.Payment) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.m[p.OrderID]; ok {
-		return payment.ErrDuplicate
-	}
-	if s.m == nil {
-		s.m = map[bson.ObjectID]payment.Payment{}
-	}
-	s.m[p.OrderID] = p
-	return nil
-}
+func (s *Payments) Claim(_ context.Context, p payment.Payment) error { return s.t.insert(p.OrderID, p) }
 
 func (s *Payments) byID(id bson.ObjectID) (payment.Payment, bool) {
-	for _, p := range s.m {
+	for _, p := range s.t.m {
 		if p.ID == id {
 			return p, true
 		}
@@ -139,31 +131,31 @@ func (s *Payments) byID(id bson.ObjectID) (payment.Payment, bool) {
 
 // TakeOver implements payment.Payments.
 func (s *Payments) TakeOver(_ context.Context, id bson.ObjectID, stale, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
 	p, ok := s.byID(id)
 	if !ok || p.State != payment.StatePending || !p.ClaimedAt.Equal(stale) {
 		return payment.ErrClaimLost
 	}
 	p.ClaimedAt = now
-	s.m[p.OrderID] = p
+	s.t.m[p.OrderID] = p
 	return nil
 }
 
 // Release implements payment.Payments.
 func (s *Payments) Release(_ context.Context, id bson.ObjectID, claimedAt time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
 	if p, ok := s.byID(id); ok && p.State == payment.StatePending && p.ClaimedAt.Equal(claimedAt) {
-		delete(s.m, p.OrderID)
+		delete(s.t.m, p.OrderID)
 	}
 	return nil
 }
 
 // Complete implements payment.Payments.
 func (s *Payments) Complete(_ context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
 	p, ok := s.byID(id)
 	if !ok {
 		return payment.ErrNotFound
@@ -172,21 +164,21 @@ func (s *Payments) Complete(_ context.Context, id bson.ObjectID, stripeID string
 		return nil
 	}
 	p.State, p.StripeID, p.ClaimedAt = payment.StateComplete, stripeID, time.Time{}
-	s.m[p.OrderID] = p
+	s.t.m[p.OrderID] = p
 	s.Events = append(s.Events, e)
 	return nil
 }
 
 // Refunded implements payment.Payments; a second refund is a no-op.
 func (s *Payments) Refunded(_ context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
 	p, ok := s.byID(id)
 	if !ok || p.State != payment.StateComplete || p.RefundID != "" {
 		return nil
 	}
 	p.RefundID = refundID
-	s.m[p.OrderID] = p
+	s.t.m[p.OrderID] = p
 	s.RefundEvents = append(s.RefundEvents, e)
 	return nil
 }
