@@ -4,12 +4,8 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,17 +30,9 @@ var key = []byte("payments-app-test-key-0123456789abcdef")
 // payment:created on the channel, and a graceful stop.
 func TestService(t *testing.T) {
 	db := testenv.Mongo(t)
-	mongoURI, err := url.Parse(testenv.MongoURI(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mongoURI.Path = "/" + db.Name()
 	natsURL, cluster := testenv.NATS(t)
-	env := map[string]string{
-		"HOST": "127.0.0.1", "PORT": freePort(t), "JWT_KEY": string(key),
-		"MONGO_URI": mongoURI.String(), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
-		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": testenv.StripeBase(t),
-	}
+	env := serviceEnv(t, db.Name(), natsURL, cluster)
+	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return env[k] }) }()
@@ -66,7 +54,7 @@ func TestService(t *testing.T) {
 	}
 	t.Cleanup(stop)
 	base := "http://127.0.0.1:" + env["PORT"]
-	bustest.Eventually(t, "service ready", func() bool { return get(base+"/readyz") == http.StatusOK })
+	bustest.Eventually(t, "service ready", func() bool { return get(t, base+"/readyz") == http.StatusOK })
 
 	conn := bustest.Connect(t, natsURL, cluster)
 	paid := bustest.Record[events.PaymentCreated](t, conn)
@@ -108,7 +96,7 @@ func TestService(t *testing.T) {
 	}
 
 	stop()
-	if get(base+"/healthz") != 0 {
+	if get(t, base+"/healthz") != 0 {
 		t.Error("service still answering after a graceful stop")
 	}
 }
@@ -126,6 +114,48 @@ func TestServiceConfig(t *testing.T) {
 	}
 }
 
+// TestServiceRefundsACancelledPaidOrder: an order paid before its
+// order:cancelled arrives is refunded at stripe-mock, and the service
+// publishes payment:refunded on the channel.
+func TestServiceRefundsACancelledPaidOrder(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	natsURL, cluster := testenv.NATS(t)
+	base := testenv.RunService(t, app.Run, serviceEnv(t, db.Name(), natsURL, cluster))
+
+	conn := bustest.Connect(t, natsURL, cluster)
+	paid := bustest.Record[events.PaymentCreated](t, conn)
+	refunded := bustest.Record[events.PaymentRefunded](t, conn)
+	orders := mongostore.NewOrders(db)
+	buyer := auth.User{ID: "buyer-" + bson.NewObjectID().Hex(), Email: "b@test.dev"}
+	id := bson.NewObjectID()
+	publish(t, conn, events.OrderCreated{
+		ID: id.Hex(), Status: events.StatusCreated, UserID: buyer.ID, ExpiresAt: time.Now().Add(15 * time.Minute),
+		Ticket: events.OrderTicket{ID: bson.NewObjectID().Hex(), Price: 5},
+	})
+	bustest.Eventually(t, "order replicated", func() bool { _, err := orders.Get(context.Background(), id); return err == nil })
+	if code, body := pay(t, base, buyer, id); code != http.StatusCreated {
+		t.Fatalf("pay = %d %s, want 201", code, body)
+	}
+	charge := paid.Wait(t, 1, func(e events.PaymentCreated) bool { return e.OrderID == id.Hex() })[0]
+
+	publish(t, conn, events.OrderCancelled{ID: id.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}})
+	got := refunded.Wait(t, 1, func(e events.PaymentRefunded) bool { return e.OrderID == id.Hex() })[0]
+	if got.ID != charge.ID || got.StripeID != charge.StripeID || got.RefundID == "" {
+		t.Errorf("payment:refunded %+v, want the refund of payment:created %+v", got, charge)
+	}
+}
+
+// serviceEnv is the environment of the service on the test stack, with
+// database db.
+func serviceEnv(t *testing.T, db, natsURL, cluster string) map[string]string {
+	t.Helper()
+	return map[string]string{
+		"JWT_KEY": string(key), "MONGO_URI": testenv.MongoURIOf(t, db), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
+		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": testenv.StripeBase(t),
+	}
+}
+
 func publish(t *testing.T, conn *bus.Conn, e events.Event) {
 	t.Helper()
 	if err := bus.PublishEvent(context.Background(), conn, e); err != nil {
@@ -135,34 +165,12 @@ func publish(t *testing.T, conn *bus.Conn, e events.Event) {
 
 func pay(t *testing.T, base string, u auth.User, orderID bson.ObjectID) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/payments",
-		strings.NewReader(`{"token":"tok_visa","orderId":"`+orderID.Hex()+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(authtest.Cookie(t, key, u))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("POST /api/payments: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return testenv.Request(t, http.MethodPost, base+"/api/payments",
+		`{"token":"tok_visa","orderId":"`+orderID.Hex()+`"}`, authtest.Cookie(t, key, u))
 }
 
-func get(u string) int {
-	resp, err := http.Get(u)
-	if err != nil {
-		return 0
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func freePort(t *testing.T) string {
+func get(t *testing.T, u string) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	code, _ := testenv.Request(t, http.MethodGet, u, "", nil)
+	return code
 }
