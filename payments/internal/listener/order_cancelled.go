@@ -2,6 +2,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,7 +18,8 @@ import (
 // (the event comes again, after the ones it waits for); acked and ignored
 // when the replica is already at or past it. An order that was paid
 // meanwhile gets its charge refunded (not acked while its payment is still
-// being made).
+// being made, nor while Stripe is unreachable). A refund Stripe refuses
+// (say, the charge was refunded by hand) is dropped: logged, acked.
 func OrderCancelled(svc *payment.Service) bus.Handler[events.OrderCancelled] {
 	return func(ctx context.Context, e events.OrderCancelled) error {
 		id, err := bson.ObjectIDFromHex(e.ID)
@@ -27,6 +29,10 @@ func OrderCancelled(svc *payment.Service) bus.Handler[events.OrderCancelled] {
 		if err := svc.Orders.Cancel(ctx, id, e.Version); err != nil {
 			return err
 		}
-		return svc.RefundIfCancelled(ctx, id)
+		err = svc.RefundIfCancelled(ctx, id)
+		if _, rejected := errors.AsType[*payment.RejectedError](err); rejected {
+			return fmt.Errorf("order:cancelled of order %s: %w: %w", e.ID, err, bus.ErrDrop)
+		}
+		return err
 	}
 }
