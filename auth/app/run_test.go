@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -27,10 +26,10 @@ import (
 func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	port := freePort(t)
+	port := testenv.FreePort(t)
 	env := map[string]string{
 		"JWT_KEY":             "auth-app-test-key-0123456789abcdef",
-		"MONGO_URI":           uriWithDatabase(t, testenv.MongoURI(t), db.Name()),
+		"MONGO_URI":           testenv.MongoURIOf(t, db.Name()),
 		"HOST":                "127.0.0.1",
 		"PORT":                port,
 		"TOKEN_TTL":           "90m",
@@ -114,27 +113,6 @@ func TestRun(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after the context ended")
 	}
-}
-
-func uriWithDatabase(t *testing.T, uri, db string) string {
-	t.Helper()
-	u, err := url.Parse(uri)
-	if err != nil || uri == "" {
-		t.Fatalf("MONGO_URI %q: %v", uri, err)
-	}
-	u.Path = "/" + db
-	return u.String()
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }
 
 func eventually(t *testing.T, msg string, cond func() bool) {

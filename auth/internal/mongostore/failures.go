@@ -149,6 +149,15 @@ func (s *SignInFailures) Forget(ctx context.Context, email string, _ time.Time) 
 	return nil
 }
 
+// Reset implements user.Attempts: the key's document goes, so its next
+// attempt opens a new window with no delay.
+func (s *SignInFailures) Reset(ctx context.Context, key string) error {
+	if _, err := s.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}}); err != nil {
+		return fmt.Errorf("reset sign-in attempts: %w", err)
+	}
+	return nil
+}
+
 // Delay implements user.Attempts: a compare-and-set on next. The
 // document lives at least until the delay has passed.
 func (s *SignInFailures) Delay(ctx context.Context, key string, prev, until time.Time) (bool, error) {

@@ -206,3 +206,38 @@ func TestSignInFailuresDelay(t *testing.T) {
 		t.Errorf("document = %v, want it kept until %v", got, until)
 	}
 }
+
+// TestSignInFailuresReset: after Reset, a key's next attempt opens a new
+// window with no delay; other keys keep theirs.
+func TestSignInFailuresReset(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, docs := newFailures(t)
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, key := range []string{"ann@example.com", "bob@example.com"} {
+		for range 3 {
+			if _, err := f.Begin(ctx, key, t0, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if won, err := f.Delay(ctx, key, time.Time{}, t0.Add(time.Minute)); err != nil || !won {
+			t.Fatalf("Delay(%s) = %t, %v", key, won, err)
+		}
+	}
+	if err := f.Reset(ctx, "ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Reset(ctx, "nobody@example.com"); err != nil {
+		t.Errorf("Reset of a key never counted = %v, want nil", err)
+	}
+	now := t0.Add(time.Second)
+	if w, err := f.Begin(ctx, "ann@example.com", now, time.Hour); err != nil || w.Count != 1 || !w.Start.Equal(now) || !w.Next.IsZero() {
+		t.Errorf("Begin after Reset = %+v, %v; want count 1 from %v, no next", w, err, now)
+	}
+	if w, err := f.Begin(ctx, "bob@example.com", now, time.Hour); err != nil || w.Count != 4 || !w.Next.Equal(t0.Add(time.Minute)) {
+		t.Errorf("another key = %+v, %v; want count 4 and its delay", w, err)
+	}
+	if got := docs(); len(got) != 2 {
+		t.Errorf("documents = %v, want ann's new one and bob's", got)
+	}
+}

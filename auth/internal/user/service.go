@@ -58,7 +58,8 @@ func (s *Service) SignUp(ctx context.Context, email, password string) (User, err
 // SignIn returns the user whose email and password these are, or
 // ErrInvalidCredentials — for an unknown email and a wrong password alike,
 // after the same amount of hashing work. With a Throttle, an email with too
-// many recent failures gets a *ThrottledError instead, before any check.
+// many recent failures gets a *ThrottledError instead, before any check,
+// and a success starts the email's count over.
 func (s *Service) SignIn(ctx context.Context, email, password string) (User, error) {
 	email = NormalizeEmail(email)
 	a, err := s.Throttle.begin(ctx, email, password)
@@ -66,11 +67,15 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (User, err
 		return User{}, err
 	}
 	u, err := s.signIn(ctx, email, password)
-	if !errors.Is(err, ErrInvalidCredentials) {
-		// A success, or a fault of ours: not a failed guess.
-		if ferr := a.forget(context.WithoutCancel(ctx)); ferr != nil {
-			s.log.Warn("uncount sign-in attempt", "err", ferr)
-		}
+	var uerr error
+	switch {
+	case err == nil: // the email's count starts over
+		uerr = a.succeed(context.WithoutCancel(ctx))
+	case !errors.Is(err, ErrInvalidCredentials): // a fault of ours: not a failed guess
+		uerr = a.forget(context.WithoutCancel(ctx))
+	}
+	if uerr != nil {
+		s.log.Warn("uncount sign-in attempt", "err", uerr)
 	}
 	return u, err
 }

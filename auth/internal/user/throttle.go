@@ -23,6 +23,9 @@ type Attempts interface {
 	// Forget takes back one attempt of the window that began at start: the
 	// attempt did not fail, or was refused unchecked.
 	Forget(ctx context.Context, key string, start time.Time) error
+	// Reset forgets every attempt for key and its delay: whoever made
+	// the attempt proved they know the password.
+	Reset(ctx context.Context, key string) error
 	// Delay makes the next attempt for key wait until until, if the key's
 	// Next is still prev (a compare-and-set: of concurrent attempts that
 	// read the same Next, one wins). It reports whether it did.
@@ -43,7 +46,8 @@ type Window struct {
 // 1 s, 2 s, 4 s … up to MaxDelay — and one made sooner is refused with a
 // *ThrottledError (and not counted). Whoever knows the
 // password therefore always gets in within MaxDelay, while a guesser gets
-// a handful of guesses an hour. The same rule, with MaxPasswordFailures,
+// a handful of guesses an hour; a sign-in with the right password starts
+// the email's count over. The same rule, with MaxPasswordFailures,
 // counts one password tried across many emails (password spraying), by a
 // keyed fingerprint of it; the password is never stored.
 //
@@ -93,6 +97,7 @@ type attempt struct {
 type counted struct {
 	key   string
 	start time.Time
+	email bool // the email's count, not the password's
 }
 
 func (t *Throttle) now() time.Time {
@@ -108,11 +113,11 @@ func (t *Throttle) begin(ctx context.Context, email, password string) (attempt, 
 		return attempt{}, nil
 	}
 	a := attempt{t: t}
-	if err := a.count(ctx, email, t.MaxFailures, DefaultMaxFailures); err != nil {
+	if err := a.count(ctx, email, true, t.MaxFailures, DefaultMaxFailures); err != nil {
 		return attempt{}, err
 	}
 	if t.Key != nil {
-		if err := a.count(ctx, t.fingerprint(password), t.MaxPasswordFailures, DefaultMaxPasswordFailures); err != nil {
+		if err := a.count(ctx, t.fingerprint(password), false, t.MaxPasswordFailures, DefaultMaxPasswordFailures); err != nil {
 			return attempt{}, errors.Join(err, a.forget(context.WithoutCancel(ctx)))
 		}
 	}
@@ -122,7 +127,7 @@ func (t *Throttle) begin(ctx context.Context, email, password string) (attempt, 
 // count counts the attempt under key, refusing it (uncounted) when it
 // comes before the key's delay has passed, and setting the delay of the
 // next one once the key is past its free failures.
-func (a *attempt) count(ctx context.Context, key string, maxFailures, def int64) error {
+func (a *attempt) count(ctx context.Context, key string, email bool, maxFailures, def int64) error {
 	t := a.t
 	now := t.now()
 	w, err := t.Attempts.Begin(ctx, key, now, cmp.Or(t.Window, DefaultWindow))
@@ -144,7 +149,7 @@ func (a *attempt) count(ctx context.Context, key string, maxFailures, def int64)
 			return errors.Join(err, &ThrottledError{RetryAfter: time.Second}, t.Attempts.Forget(ctx, key, w.Start))
 		}
 	}
-	a.counted = append(a.counted, counted{key, w.Start})
+	a.counted = append(a.counted, counted{key, w.Start, email})
 	return nil
 }
 
@@ -153,6 +158,22 @@ func (a attempt) forget(ctx context.Context) error {
 	var errs []error
 	for _, c := range a.counted {
 		errs = append(errs, a.t.Attempts.Forget(ctx, c.key, c.start))
+	}
+	return errors.Join(errs...)
+}
+
+// succeed ends an attempt that signed in: the email's count starts over,
+// with no delay left. The password's attempt is only taken back: clearing
+// its count would let a sprayer start over by signing in to an account of
+// their own with the password they spray.
+func (a attempt) succeed(ctx context.Context) error {
+	var errs []error
+	for _, c := range a.counted {
+		if c.email {
+			errs = append(errs, a.t.Attempts.Reset(ctx, c.key))
+		} else {
+			errs = append(errs, a.t.Attempts.Forget(ctx, c.key, c.start))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -85,6 +85,48 @@ func TestThrottleAfterMaxFailures(t *testing.T) {
 	}
 }
 
+// TestThrottleSuccessStartsOver: the right password, once the wait has
+// passed, signs in and starts the email's count over — no wait left, and
+// the free failures again — while a password's count across emails is
+// only taken back, so a sprayer cannot clear it through an account of
+// their own.
+func TestThrottleSuccessStartsOver(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc, _, c := throttled(t, 3, time.Hour)
+	svc.Throttle.Key, svc.Throttle.MaxPasswordFailures = []byte("fingerprint-key"), 3
+	for range 5 { // 3 free failures, then two after their waits
+		if _, err := svc.SignIn(ctx, "ann@example.com", "wrong"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("guess: %v", err)
+		}
+		c.Add(time.Minute)
+	}
+	if _, err := svc.SignIn(ctx, "ann@example.com", "pass1"); err != nil {
+		t.Fatalf("after the wait, the right password: %v", err)
+	}
+	for i := range 3 { // a typo right after: checked at once, 3 free again
+		if _, err := svc.SignIn(ctx, "ann@example.com", "typo"); !errors.Is(err, user.ErrInvalidCredentials) {
+			t.Fatalf("failure %d after signing in: err = %v, want the guess checked", i+1, err)
+		}
+	}
+	if _, err := svc.SignIn(ctx, "ann@example.com", "typo"); !errors.Is(err, user.ErrThrottled) {
+		t.Errorf("4th failure after signing in: err = %v, want ErrThrottled", err)
+	}
+
+	// "wrong" failed 5 times: over its limit of 3 across emails, so each
+	// use of it sets a wait for the next; signing in with it to an account
+	// of one's own does not clear that.
+	if _, err := svc.SignUp(ctx, "sprayer@example.com", "wrong"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SignIn(ctx, "sprayer@example.com", "wrong"); err != nil {
+		t.Fatalf("the sprayer's own account: %v", err)
+	}
+	if _, err := svc.SignIn(ctx, "victim@example.com", "wrong"); !errors.Is(err, user.ErrThrottled) {
+		t.Errorf("spraying right after signing in with the password: err = %v, want ErrThrottled", err)
+	}
+}
+
 // TestThrottleDelayIsCapped: however many guesses, the wait never exceeds
 // MaxDelay, so the owner gets in within it.
 func TestThrottleDelayIsCapped(t *testing.T) {

@@ -73,3 +73,14 @@ func (m *MemAttempts) Forget(_ context.Context, email string, start time.Time) e
 	}
 	return nil
 }
+
+// Reset implements user.Attempts.
+func (m *MemAttempts) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Err != nil {
+		return m.Err
+	}
+	delete(m.windows, key)
+	return nil
+}
