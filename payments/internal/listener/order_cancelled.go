@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 
@@ -22,9 +20,9 @@ import (
 // (say, the charge was refunded by hand) is dropped: logged, acked.
 func OrderCancelled(svc *payment.Service) bus.Handler[events.OrderCancelled] {
 	return func(ctx context.Context, e events.OrderCancelled) error {
-		id, err := bson.ObjectIDFromHex(e.ID)
+		id, err := orderID(e.Subject(), e.ID)
 		if err != nil {
-			return fmt.Errorf("order:cancelled with a bad id %q: %w", e.ID, bus.ErrDrop)
+			return err
 		}
 		if err := svc.Orders.Cancel(ctx, id, e.Version); err != nil {
 			return err

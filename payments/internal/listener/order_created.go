@@ -19,9 +19,9 @@ import (
 // replica (a redelivery) is acked.
 func OrderCreated(orders payment.Orders) bus.Handler[events.OrderCreated] {
 	return func(ctx context.Context, e events.OrderCreated) error {
-		id, err := bson.ObjectIDFromHex(e.ID)
+		id, err := orderID(e.Subject(), e.ID)
 		if err != nil {
-			return fmt.Errorf("order:created with a bad id %q: %w", e.ID, bus.ErrDrop)
+			return err
 		}
 		o := payment.Order{ID: id, Version: e.Version, UserID: e.UserID, Price: e.Ticket.Price, Status: e.Status, ExpiresAt: e.ExpiresAt}
 		if err := orders.Create(ctx, o); err != nil && !errors.Is(err, payment.ErrDuplicate) {
@@ -29,4 +29,14 @@ func OrderCreated(orders payment.Orders) bus.Handler[events.OrderCreated] {
 		}
 		return nil
 	}
+}
+
+// orderID parses the order id of an event of subject; an id that is none
+// drops the event.
+func orderID(subject events.Subject, hex string) (bson.ObjectID, error) {
+	id, err := bson.ObjectIDFromHex(hex)
+	if err != nil {
+		return id, fmt.Errorf("%s with a bad id %q: %w", subject, hex, bus.ErrDrop)
+	}
+	return id, nil
 }

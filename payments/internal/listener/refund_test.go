@@ -3,54 +3,49 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
-	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
-
 	"github.com/gittix/ticketing/payments/internal/listener"
 	"github.com/gittix/ticketing/payments/internal/payment"
 	"github.com/gittix/ticketing/payments/internal/payment/paymenttest"
 )
 
-// TestOrderCancelledOfAPaidOrder: the refund of a paid order that is
-// cancelled is retried while Stripe is unreachable, and dropped (acked,
-// logged) when Stripe refuses it, which no redelivery would change.
-func TestOrderCancelledOfAPaidOrder(t *testing.T) {
+// cancelPaid pays an order, then hands its order:cancelled to the listener
+// while Stripe answers every refund with refundErr.
+func cancelPaid(t *testing.T, refundErr error) error {
+	t.Helper()
+	ctx := context.Background()
+	charger := &paymenttest.Charger{}
+	svc := &payment.Service{Orders: &paymenttest.Orders{}, Payments: &paymenttest.Payments{}, Charger: charger}
+	if err := svc.Orders.Create(ctx, payment.Order{ID: fuzzOrderID, UserID: "u1", Price: 5, Status: events.StatusCreated}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Pay(ctx, "u1", fuzzOrderID, "tok_visa"); err != nil {
+		t.Fatal(err)
+	}
+	charger.Err = refundErr
+	return listener.OrderCancelled(svc)(ctx, events.OrderCancelled{ID: fuzzOrderHex, Version: 1})
+}
+
+// TestRefundIsRetriedWhileStripeIsDown: Stripe unreachable, the
+// order:cancelled of a paid order is not acked (it comes again).
+func TestRefundIsRetriedWhileStripeIsDown(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name     string
-		err      error
-		wantDrop bool
-	}{
-		{"stripe unreachable", fmt.Errorf("%w: connection refused", payment.ErrProcessorDown), false},
-		{"refund refused", &payment.RejectedError{Message: "Charge ch_1 has already been refunded."}, true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			ctx := context.Background()
-			charger := &paymenttest.Charger{}
-			svc := &payment.Service{Orders: &paymenttest.Orders{}, Payments: &paymenttest.Payments{}, Charger: charger}
-			id := bson.NewObjectID()
-			o := payment.Order{ID: id, UserID: "u1", Price: 5, Status: events.StatusCreated, ExpiresAt: time.Now().Add(time.Hour)}
-			if err := svc.Orders.Create(ctx, o); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.Pay(ctx, "u1", id, "tok_visa"); err != nil {
-				t.Fatal(err)
-			}
-			charger.Err = tc.err
-			err := listener.OrderCancelled(svc)(ctx, events.OrderCancelled{ID: id.Hex(), Version: 1})
-			if err == nil {
-				t.Fatal("order:cancelled acked without a refund")
-			}
-			if got := errors.Is(err, bus.ErrDrop); got != tc.wantDrop {
-				t.Errorf("order:cancelled = %v; dropped %t, want %t", err, got, tc.wantDrop)
-			}
-		})
+	err := cancelPaid(t, payment.ErrProcessorDown)
+	if err == nil || errors.Is(err, bus.ErrDrop) {
+		t.Errorf("order:cancelled = %v, want not acked and not dropped", err)
+	}
+}
+
+// TestRefusedRefundIsDropped: a refund Stripe refuses (the charge was
+// refunded by hand) would be refused again at every redelivery, so the
+// order:cancelled is dropped: logged and acked.
+func TestRefusedRefundIsDropped(t *testing.T) {
+	t.Parallel()
+	err := cancelPaid(t, &payment.RejectedError{Message: "Charge ch_1 has already been refunded."})
+	if !errors.Is(err, bus.ErrDrop) {
+		t.Errorf("order:cancelled = %v, want dropped (bus.ErrDrop)", err)
 	}
 }
