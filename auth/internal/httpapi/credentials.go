@@ -16,26 +16,28 @@ type credentials struct {
 // decodeSignUp reads the body of POST /api/users/signup: a valid email and
 // a password of 4 to 20 characters once trimmed, else a 4xx.
 func decodeSignUp(r *http.Request) (credentials, error) {
-	var c credentials
-	if err := web.Decode(r, &c); err != nil {
-		return credentials{}, err
-	}
-	var errs []web.FieldError
-	if !user.ValidEmail(c.Email) {
-		errs = append(errs, web.FieldError{Field: "email", Message: "Email must be valid"})
-	}
-	if !user.ValidPassword(user.NormalizePassword(c.Password)) {
-		errs = append(errs, web.FieldError{Field: "password", Message: "Password must be between 4 and 20 characters"})
-	}
-	if err := web.Validation(errs...); err != nil {
-		return credentials{}, err
-	}
-	return c, nil
+	return decodeCredentials(r, func(password string) string {
+		if !user.ValidPassword(password) {
+			return "Password must be between 4 and 20 characters"
+		}
+		return ""
+	})
 }
 
 // decodeSignIn reads the body of POST /api/users/signin: a valid email and
 // a password that is not blank, else a 4xx.
 func decodeSignIn(r *http.Request) (credentials, error) {
+	return decodeCredentials(r, func(password string) string {
+		if password == "" {
+			return "You must supply a password"
+		}
+		return ""
+	})
+}
+
+// decodeCredentials reads credentials with a valid email and a password
+// (trimmed) that check finds no fault with, else a 4xx naming each field.
+func decodeCredentials(r *http.Request, check func(password string) (fault string)) (credentials, error) {
 	var c credentials
 	if err := web.Decode(r, &c); err != nil {
 		return credentials{}, err
@@ -44,8 +46,8 @@ func decodeSignIn(r *http.Request) (credentials, error) {
 	if !user.ValidEmail(c.Email) {
 		errs = append(errs, web.FieldError{Field: "email", Message: "Email must be valid"})
 	}
-	if user.NormalizePassword(c.Password) == "" {
-		errs = append(errs, web.FieldError{Field: "password", Message: "You must supply a password"})
+	if fault := check(user.NormalizePassword(c.Password)); fault != "" {
+		errs = append(errs, web.FieldError{Field: "password", Message: fault})
 	}
 	if err := web.Validation(errs...); err != nil {
 		return credentials{}, err

@@ -9,20 +9,28 @@ import (
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/auth/internal/mongostore"
 	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/testenv"
 )
 
-func TestCreateAndFind(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// newUsers returns the store on a fresh database.
+func newUsers(t *testing.T) (*mongostore.Users, *mongo.Database) {
+	t.Helper()
 	db := testenv.Mongo(t)
-	users, err := mongostore.NewUsers(ctx, db)
+	users, err := mongostore.NewUsers(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return users, db
+}
+
+func TestCreateAndFind(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	users, db := newUsers(t)
 	created, err := users.Create(ctx, "ann@test.com", "$argon2id$h1")
 	if err != nil {
 		t.Fatal(err)
@@ -64,11 +72,7 @@ func TestNewUsersTwice(t *testing.T) {
 func TestCreateConcurrentOneEmail(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := testenv.Mongo(t)
-	users, err := mongostore.NewUsers(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	users, db := newUsers(t)
 	const n = 20
 	errs := make([]error, n)
 	start := make(chan struct{})
@@ -101,10 +105,7 @@ func TestCreateConcurrentOneEmail(t *testing.T) {
 func TestReplaceHash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	users, err := mongostore.NewUsers(ctx, testenv.Mongo(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	users, _ := newUsers(t)
 	u, err := users.Create(ctx, "ann@test.com", "old")
 	if err != nil {
 		t.Fatal(err)
