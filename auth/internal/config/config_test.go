@@ -59,6 +59,8 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"SIGNIN_MAX_FAILURES", "SIGNIN_FAILURE_WINDOW"}},
 		{"negative throttle", map[string]string{"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "m", "SIGNIN_MAX_FAILURES": "-3", "SIGNIN_FAILURE_WINDOW": "-1m"},
 			[]string{"SIGNIN_MAX_FAILURES", "SIGNIN_FAILURE_WINDOW"}},
+		{"bad limits", map[string]string{"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "m", "SIGNUPS_PER_MINUTE": "0", "SIGNIN_MAX_PASSWORD_FAILURES": "many"},
+			[]string{"SIGNUPS_PER_MINUTE", "SIGNIN_MAX_PASSWORD_FAILURES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
