@@ -5,6 +5,7 @@ package mongostore_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -68,8 +69,9 @@ func TestWritesOfEventsNotifyTheRelay(t *testing.T) {
 			t.Fatalf("Complete: %v", err)
 		}
 	}
-	for range 2 {
-		if err := s.Refunded(ctx, p.ID, "re_1", refunded); err != nil {
+	refundedAt := now()
+	for i := range 2 { // the second write, later, changes nothing
+		if err := s.Refunded(ctx, p.ID, "re_1", refundedAt.Add(time.Duration(i)*time.Minute), refunded); err != nil {
 			t.Fatalf("Refunded: %v", err)
 		}
 	}
@@ -90,7 +92,7 @@ func TestWritesOfEventsNotifyTheRelay(t *testing.T) {
 		t.Errorf("outbox (-want +got):\n%s", diff)
 	}
 	got, err := s.ByOrder(ctx, orderID)
-	if err != nil || got.RefundID != "re_1" {
-		t.Errorf("ByOrder = %+v, %v; want refund re_1", got, err)
+	if err != nil || got.RefundID != "re_1" || !got.RefundedAt.Equal(refundedAt) {
+		t.Errorf("ByOrder = %+v, %v; want refund re_1 at %v", got, err, refundedAt)
 	}
 }

@@ -45,18 +45,20 @@ func NewPayments(ctx context.Context, db *mongo.Database, n outbox.Notifier) (*P
 }
 
 type paymentDoc struct {
-	ID        bson.ObjectID `bson:"_id"`
-	OrderID   bson.ObjectID `bson:"orderId"`
-	StripeID  string        `bson:"stripeId,omitempty"`
-	State     payment.State `bson:"state"`
-	ClaimedAt time.Time     `bson:"claimedAt,omitempty"`
-	RefundID  string        `bson:"refundId,omitempty"`
+	ID         bson.ObjectID `bson:"_id"`
+	OrderID    bson.ObjectID `bson:"orderId"`
+	StripeID   string        `bson:"stripeId,omitempty"`
+	State      payment.State `bson:"state"`
+	ClaimedAt  time.Time     `bson:"claimedAt,omitempty"`
+	RefundID   string        `bson:"refundId,omitempty"`
+	RefundedAt time.Time     `bson:"refundedAt,omitempty"`
 }
 
 // ByOrder implements payment.Payments.
 func (s *Payments) ByOrder(ctx context.Context, orderID bson.ObjectID) (payment.Payment, error) {
 	d, err := findOne[paymentDoc](ctx, s.coll, bson.D{{Key: "orderId", Value: orderID}}, "payment of order "+orderID.Hex())
-	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt, RefundID: d.RefundID}, err
+	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt,
+		RefundID: d.RefundID, RefundedAt: d.RefundedAt}, err
 }
 
 // Claim implements payment.Payments.
@@ -124,14 +126,14 @@ func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID stri
 
 // Refunded implements payment.Payments: the refund and its event in one
 // single-document write, made once (the filter wants no refund yet).
-func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
+func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID string, at time.Time, e events.PaymentRefunded) error {
 	msgs, err := outbox.Messages(e)
 	if err != nil {
 		return err
 	}
 	res, err := s.coll.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "state", Value: payment.StateComplete}, {Key: "refundId", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "refundId", Value: refundID}}}, outbox.Push(msgs...)})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "refundId", Value: refundID}, {Key: "refundedAt", Value: at}}}, outbox.Push(msgs...)})
 	if err != nil {
 		return fmt.Errorf("record refund of payment %s: %w", id.Hex(), err)
 	}

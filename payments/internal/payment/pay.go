@@ -128,7 +128,7 @@ func (s *Service) RefundIfCancelled(ctx context.Context, orderID bson.ObjectID) 
 		return fmt.Errorf("refund charge %s of order %s: %w", p.StripeID, orderID.Hex(), err)
 	}
 	e := events.PaymentRefunded{ID: p.ID.Hex(), OrderID: orderID.Hex(), StripeID: p.StripeID, RefundID: refundID}
-	if err := s.Payments.Refunded(ctx, p.ID, refundID, e); err != nil {
+	if err := s.Payments.Refunded(ctx, p.ID, refundID, s.now(), e); err != nil {
 		return fmt.Errorf("record refund %s of order %s: %w", refundID, orderID.Hex(), err)
 	}
 	s.log().Warn("refunded the payment of a cancelled order", "order_id", orderID.Hex(), "charge_id", p.StripeID, "refund_id", refundID)

@@ -58,12 +58,13 @@ const (
 
 // Payment is the payment of one order. There is at most one per order.
 type Payment struct {
-	ID        bson.ObjectID
-	OrderID   bson.ObjectID
-	StripeID  string
-	State     State
-	ClaimedAt time.Time // when the pending claim was taken
-	RefundID  string    // the refund of the charge, once the order turned out cancelled
+	ID         bson.ObjectID
+	OrderID    bson.ObjectID
+	StripeID   string
+	State      State
+	ClaimedAt  time.Time // when the pending claim was taken
+	RefundID   string    // the refund of the charge, once the order turned out cancelled
+	RefundedAt time.Time // when the refund was recorded
 }
 
 // RefundKey is the Stripe idempotency key of the refund of an order's
@@ -145,6 +146,7 @@ type Payments interface {
 	// already complete is a no-op.
 	Complete(ctx context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error
 	// Refunded records the refund of a complete payment together with its
-	// payment:refunded event, in one write; recording it again is a no-op.
-	Refunded(ctx context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error
+	// payment:refunded event, at time at, in one write; recording it again
+	// is a no-op.
+	Refunded(ctx context.Context, id bson.ObjectID, refundID string, at time.Time, e events.PaymentRefunded) error
 }

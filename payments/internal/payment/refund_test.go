@@ -77,8 +77,8 @@ func TestRefundIfCancelled(t *testing.T) {
 		t.Errorf("payment:refunded events (-want +got):\n%s", diff)
 	}
 	stored, _ := f.payments.ByOrder(ctx, o.ID)
-	if stored.RefundID != "re_"+key {
-		t.Errorf("stored refund = %q, want re_%s", stored.RefundID, key)
+	if stored.RefundID != "re_"+key || !stored.RefundedAt.Equal(f.now) {
+		t.Errorf("stored refund = %q at %v, want re_%s at %v", stored.RefundID, stored.RefundedAt, key, f.now)
 	}
 
 	// A cancelled order never paid: nothing to refund.

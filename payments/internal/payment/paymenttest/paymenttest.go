@@ -170,14 +170,14 @@ func (s *Payments) Complete(_ context.Context, id bson.ObjectID, stripeID string
 }
 
 // Refunded implements payment.Payments; a second refund is a no-op.
-func (s *Payments) Refunded(_ context.Context, id bson.ObjectID, refundID string, e events.PaymentRefunded) error {
+func (s *Payments) Refunded(_ context.Context, id bson.ObjectID, refundID string, at time.Time, e events.PaymentRefunded) error {
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
 	p, ok := s.byID(id)
 	if !ok || p.State != payment.StateComplete || p.RefundID != "" {
 		return nil
 	}
-	p.RefundID = refundID
+	p.RefundID, p.RefundedAt = refundID, at
 	s.t.m[p.OrderID] = p
 	s.RefundEvents = append(s.RefundEvents, e)
 	return nil
