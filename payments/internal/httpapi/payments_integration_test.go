@@ -20,6 +20,8 @@ import (
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/common/web"
+
+	"github.com/gittix/ticketing/payments/internal/payment"
 )
 
 type idJSON struct {
@@ -44,6 +46,7 @@ func TestPayRefused(t *testing.T) {
 		user       string
 		status     events.OrderStatus
 		unknown    bool
+		expired    bool // its expiresAt passed; expiration has not cancelled it yet
 		wantStatus int
 		wantMsg    string
 	}{
@@ -51,11 +54,20 @@ func TestPayRefused(t *testing.T) {
 		{name: "401 for someone else's order", user: "u2", wantStatus: 401, wantMsg: "Not authorized"},
 		{name: "400 for a cancelled order", user: "u1", status: events.StatusCancelled, wantStatus: 400, wantMsg: "Cannot pay for a cancelled order"},
 		{name: "401 when signed out", wantStatus: 401, wantMsg: "Not authorized"},
+		{name: "400 for an expired order", user: "u1", expired: true, wantStatus: 400, wantMsg: "Order has expired"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			o := e.order(t, "u1", 20, stdcmp.Or(tc.status, events.StatusCreated))
+			var o payment.Order
+			if tc.expired {
+				o = payment.Order{ID: bson.NewObjectID(), UserID: "u1", Price: 20, Status: events.StatusCreated, ExpiresAt: time.Now().Add(-time.Second)}
+				if err := e.orders.Create(context.Background(), o); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				o = e.order(t, "u1", 20, stdcmp.Or(tc.status, events.StatusCreated))
+			}
 			id := o.ID
 			if tc.unknown {
 				id = bson.NewObjectID()
