@@ -5,7 +5,6 @@
 package mongostore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,10 +163,12 @@ func (s *Orders) insertInSlot(ctx context.Context, doc orderDoc, maxOpen int) er
 	return nil
 }
 
-// claimSlot takes the first free slot of userID for the order id, freeing
-// the slots of closed orders once when none is free.
+// claimSlot takes the first free slot of userID for the order id. When none
+// is free it frees the slots of closed orders; and while some slot names an
+// order still being placed (its insert in flight: it will hold the slot or
+// give it back in a moment) it waits a little and tries again.
 func (s *Orders) claimSlot(ctx context.Context, userID string, id bson.ObjectID, maxOpen int) (string, error) {
-	for round := range 2 {
+	for round := range claimRounds {
 		for n := range maxOpen {
 			slot := openSlot(userID, n)
 			_, err := s.slots.InsertOne(ctx, slotDoc{Slot: slot, Order: id, TakenAt: time.Now()})
@@ -178,21 +179,31 @@ func (s *Orders) claimSlot(ctx context.Context, userID string, id bson.ObjectID,
 				return "", fmt.Errorf("claim open-order slot: %w", err)
 			}
 		}
-		if round == 0 {
-			freed, err := s.freeStaleSlots(ctx, userID, maxOpen)
-			if err != nil || freed == 0 {
-				return "", cmp.Or(err, order.ErrTooManyOpen)
+		freed, placing, err := s.freeStaleSlots(ctx, userID, maxOpen)
+		switch {
+		case err != nil:
+			return "", err
+		case freed == 0 && placing == 0:
+			return "", order.ErrTooManyOpen
+		case freed == 0:
+			select {
+			case <-ctx.Done():
+				return "", ctx.Err()
+			case <-time.After(time.Duration(round+1) * 10 * time.Millisecond):
 			}
 		}
 	}
 	return "", order.ErrTooManyOpen
 }
 
+// claimRounds bounds the tries of claimSlot.
+const claimRounds = 8
+
 // freeStaleSlots frees userID's slots whose order is closed, or absent for
-// longer than staleSlotAge, and reports how many. Each read and delete is
-// on an exact _id.
-func (s *Orders) freeStaleSlots(ctx context.Context, userID string, maxOpen int) (int, error) {
-	freed := 0
+// longer than staleSlotAge, and reports how many, and how many name an
+// order not placed yet (absent, but younger). Each read and delete is on an
+// exact _id.
+func (s *Orders) freeStaleSlots(ctx context.Context, userID string, maxOpen int) (freed, placing int, err error) {
 	for n := range maxOpen {
 		var sd slotDoc
 		err := s.slots.FindOne(ctx, bson.D{{Key: "_id", Value: openSlot(userID, n)}}).Decode(&sd)
@@ -201,20 +212,22 @@ func (s *Orders) freeStaleSlots(ctx context.Context, userID string, maxOpen int)
 			continue
 		}
 		if err != nil {
-			return freed, fmt.Errorf("read open-order slot: %w", err)
+			return freed, placing, fmt.Errorf("read open-order slot: %w", err)
 		}
 		o, err := s.Get(ctx, sd.Order)
 		switch {
-		case errors.Is(err, order.ErrNotFound) && time.Since(sd.TakenAt) > staleSlotAge, err == nil && !order.Open(o.Status):
+		case errors.Is(err, order.ErrNotFound) && time.Since(sd.TakenAt) <= staleSlotAge:
+			placing++
+		case errors.Is(err, order.ErrNotFound), err == nil && !order.Open(o.Status):
 			if err := s.releaseSlot(ctx, sd.Slot, sd.Order); err != nil {
-				return freed, err
+				return freed, placing, err
 			}
 			freed++
-		case err != nil && !errors.Is(err, order.ErrNotFound):
-			return freed, err
+		case err != nil:
+			return freed, placing, err
 		}
 	}
-	return freed, nil
+	return freed, placing, nil
 }
 
 // releaseSlot gives back slot, if the order id still holds it.
