@@ -4,6 +4,7 @@ package manifests
 // and assert that the check reports it: proof that the checks in manifests_test.go can fail.
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 func wantErr(t *testing.T, err error, substrs ...string) {
@@ -31,6 +34,15 @@ func wantErr(t *testing.T, err error, substrs ...string) {
 
 func container(s Set, deployment string) *corev1.Container {
 	return &s.Deployment(deployment).Spec.Template.Spec.Containers[0]
+}
+
+func statefulSet(s Set, name string) *appsv1.StatefulSet {
+	for _, o := range s.Objects {
+		if ss, ok := o.(*appsv1.StatefulSet); ok && ss.Name == name {
+			return ss
+		}
+	}
+	return nil
 }
 
 func setEnv(c *corev1.Container, name string, v corev1.EnvVar) {
@@ -168,6 +180,98 @@ func TestBrokenCrossReferences(t *testing.T) {
 			},
 			check: func(s Set) error { return CheckSecretRefs(s, Secrets) },
 			want:  []string{`reads key "jwt" of secret jwt-secret`},
+		},
+		{
+			name: "a service reads another store's password",
+			break_: func(s Set) {
+				setEnv(container(s, "orders-depl"), "MONGO_PASSWORD", corev1.EnvVar{ValueFrom: &corev1.EnvVarSource{
+					SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "auth-mongo-secret"}, Key: "MONGO_PASSWORD"}}})
+			},
+			check: func(s Set) error { return CheckSecretRefs(s, Secrets) },
+			want:  []string{"container orders: reads auth-mongo-secret/MONGO_PASSWORD"},
+		},
+		{
+			name: "store without auth",
+			break_: func(s Set) {
+				c := &statefulSet(s, "payments-mongo").Spec.Template.Spec.Containers[0]
+				c.Args = []string{"mongod", "--bind_ip_all"}
+				r := &statefulSet(s, "expiration-redis").Spec.Template.Spec.Containers[0]
+				r.Args = r.Args[:len(r.Args)-2]
+			},
+			check: CheckStoreAuth,
+			want:  []string{"StatefulSet payments-mongo container mongo: mongod runs without --auth", "container redis: redis-server runs without --requirepass"},
+		},
+		{
+			name: "NATS without a configuration file",
+			break_: func(s Set) {
+				c := &statefulSet(s, "nats").Spec.Template.Spec.Containers[0]
+				c.Args = c.Args[2:]
+			},
+			check: CheckStoreAuth,
+			want:  []string{"container nats: no configuration file (-c)"},
+		},
+		{
+			name: "store address without credentials, password as a literal",
+			break_: func(s Set) {
+				setEnv(container(s, "tickets-depl"), "MONGO_URI", corev1.EnvVar{Value: "mongodb://tickets-mongo-srv:27017/tickets"})
+				// assembled, so that the secret scan does not flag this file
+				setEnv(container(s, "expiration-depl"), "NATS_URL", corev1.EnvVar{Value: "nats://expiration:" + "hunter2@nats-srv:4222"})
+			},
+			check: CheckStoreAuth,
+			want:  []string{"container tickets: MONGO_URI carries no credentials", `NATS_URL: password "hunter2" is not $(VAR)`},
+		},
+		{
+			name: "service without a policy",
+			break_: func(s Set) {
+				for _, p := range s.NetworkPolicies() {
+					if p.Name == "orders-egress" {
+						p.Spec.PodSelector.MatchLabels["app"] = "order"
+					}
+				}
+			},
+			check: func(s Set) error { return CheckNetworkPolicies(s, flows, ingressEdge) },
+			want: []string{"NetworkPolicy orders-egress selects no pod", "flow orders-depl → orders-mongo:27017 is not allowed",
+				"flow orders-depl → nats:4222 is not allowed"},
+		},
+		{
+			name: "policy opens another service's store and the edge to every port",
+			break_: func(s Set) {
+				for _, p := range s.NetworkPolicies() {
+					switch p.Name {
+					case "auth-mongo-ingress":
+						p.Spec.Ingress[0].From[0].PodSelector.MatchLabels = nil // every pod
+					case "allow-edge":
+						p.Spec.Ingress[0].Ports = nil
+					}
+				}
+				for _, p := range s.NetworkPolicies() {
+					if p.Name == "client-egress" {
+						p.Spec.Egress = append(p.Spec.Egress, networkingv1.NetworkPolicyEgressRule{})
+					}
+				}
+			},
+			check: func(s Set) error { return CheckNetworkPolicies(s, flows, ingressEdge) },
+			want:  []string{"flow client-depl → auth-mongo:27017 is allowed, but not needed", "allow-edge: the edge may reach ports other than http"},
+		},
+		{
+			name: "no default deny",
+			break_: func(s Set) {
+				for _, p := range s.NetworkPolicies() {
+					if p.Name == "default-deny" {
+						p.Spec.PolicyTypes = p.Spec.PolicyTypes[:1]
+					}
+				}
+			},
+			check: func(s Set) error { return CheckNetworkPolicies(s, flows, ingressEdge) },
+			want:  []string{"no default-deny NetworkPolicy"},
+		},
+		{
+			name: "mutable or unpinned images",
+			break_: func(s Set) {
+				statefulSet(s, "nats").Spec.Template.Spec.Containers[0].Image = "nats-streaming:0.25.6"
+			},
+			check: func(s Set) error { return CheckPinnedImages(s, imagePrefix, false) },
+			want:  []string{"third-party image nats-streaming:0.25.6 is not pinned by digest"},
 		},
 		{
 			name: "MONGO_URI names no service",
@@ -318,7 +422,7 @@ func TestBrokenSkaffold(t *testing.T) {
 // build contract.
 func TestBrokenDockerfile(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(root, "auth", "Dockerfile"))
+	data, err := os.ReadFile(filepath.Join(root, SharedDockerfile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,8 +435,9 @@ func TestBrokenDockerfile(t *testing.T) {
 		{"USER 0", "USER nonroot:nonroot", "USER 0:0", []string{`runs as "0:0"`}},
 		{"final stage not distroless", "FROM gcr.io/distroless/static-debian12:nonroot", "FROM debian:12", []string{"final stage FROM debian:12"}},
 		{"cgo on", "CGO_ENABLED=0 ", "", []string{"go build without CGO_ENABLED=0"}},
-		{"wrong main package", "./cmd/auth", "./cmd/server", []string{"without ./cmd/auth"}},
-		{"copy from a missing folder", "COPY auth/ /src/auth/", "COPY authx/ /src/auth/", []string{"COPY source [authx/] does not exist", "does not COPY auth/"}},
+		{"wrong main package", "./cmd/${SERVICE}", "./cmd/server", []string{"without ./cmd/auth"}},
+		{"copy from a missing folder", "COPY ${SERVICE}/ /src/${SERVICE}/", "COPY ${SERVICE}x/ /src/${SERVICE}/", []string{"COPY source [authx/] does not exist", "does not COPY auth/"}},
+		{"no build argument", "ARG SERVICE\n", "", []string{"declares no ARG SERVICE", "does not COPY auth/"}},
 		{"download without cache", "RUN --mount=type=cache,target=/go/pkg/mod \\\n    GOWORK=off go mod download", "RUN GOWORK=off go mod download", []string{"without a cache mount"}},
 	}
 	for _, tt := range tests {
@@ -340,7 +445,7 @@ func TestBrokenDockerfile(t *testing.T) {
 			t.Parallel()
 			broken := strings.Replace(string(data), tt.from, tt.to, 1)
 			if broken == string(data) {
-				t.Fatalf("%q not found in auth/Dockerfile", tt.from)
+				t.Fatalf("%q not found in %s", tt.from, SharedDockerfile)
 			}
 			stages, err := ParseDockerfile([]byte(broken))
 			if err != nil {
@@ -360,14 +465,14 @@ func TestBrokenWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	broken := strings.ReplaceAll(string(data), "working-directory: auth", "working-directory: authx")
-	broken = strings.Replace(broken, "actions/checkout@v4", "actions/checkout@main", 1)
+	broken = strings.Replace(broken, "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "actions/checkout@v7", 1)
 	broken = strings.Replace(broken, `"auth/**"`, `"auht/**"`, 1)
 	w, err := ParseWorkflow([]byte(broken))
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, CheckWorkflow("tests-auth.yml", w, root),
-		"working-directory authx does not exist", "actions/checkout@main is not pinned", `paths filter "auht/**" matches nothing`)
+		"working-directory authx does not exist", "actions/checkout@v7 is not pinned to a commit SHA", `paths filter "auht/**" matches nothing`)
 
 	lintBroken := strings.Replace(string(data), "runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout: 5", 1)
 	lintBroken = strings.Replace(lintBroken, "${{ github.ref }}", "${{ github.reff }}", 1)
@@ -385,4 +490,91 @@ func TestBrokenWorkflow(t *testing.T) {
 			t.Errorf("actionlint findings lack %q:\n%s", want, joined)
 		}
 	}
+}
+
+// TestBrokenProd breaks the rendered prod overlay: a mutable image tag, TLS redirect off, no
+// disruption budget, an autoscaler below the replicas.
+func TestBrokenProd(t *testing.T) {
+	t.Parallel()
+	s := render(t, overlays["prod"])
+	for name, check := range map[string]func(Set) error{
+		"tls":          CheckTLSRedirect,
+		"pinned":       func(s Set) error { return CheckPinnedImages(s, imagePrefix, true) },
+		"availability": CheckAvailability,
+	} {
+		if err := check(s); err != nil {
+			t.Fatalf("the unbroken prod overlay must pass %s: %v", name, err)
+		}
+	}
+	container(s, "orders-depl").Image = "gittix/orders:latest"
+	s.Ingresses()[0].Annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "false"
+	var kept []runtime.Object
+	for _, o := range s.Objects {
+		if p, ok := o.(*policyv1.PodDisruptionBudget); !ok || p.Name != "client-pdb" {
+			kept = append(kept, o)
+		}
+	}
+	s.Objects = kept
+	low := int32(1)
+	s.HorizontalPodAutoscalers()[0].Spec.MinReplicas = &low
+	wantErr(t, CheckPinnedImages(s, imagePrefix, true), "gittix/orders:latest is not a commit tag")
+	wantErr(t, CheckTLSRedirect(s), `ssl-redirect is "false"`)
+	wantErr(t, CheckAvailability(s), "Deployment client-depl: 0 PodDisruptionBudgets", "HorizontalPodAutoscaler auth-hpa: replicas")
+}
+
+// TestBrokenGateway breaks the rendered Gateway API overlay: a route to a missing Service, rules
+// out of the gateway's order, no HSTS, plain HTTP that serves instead of redirecting.
+func TestBrokenGateway(t *testing.T) {
+	t.Parallel()
+	s := render(t, gatewayOverlays["prod"])
+	route := func(name string) *gatewayv1.HTTPRoute {
+		for _, r := range s.HTTPRoutes() {
+			if r.Name == name {
+				return r
+			}
+		}
+		t.Fatalf("no HTTPRoute %s", name)
+		return nil
+	}
+	if err := errors.Join(CheckGatewayAPI(s), CheckHTTPRoute(route("gittix"), gateway.Routes)); err != nil {
+		t.Fatalf("the unbroken gateway overlay must pass: %v", err)
+	}
+	r := route("gittix")
+	r.Spec.Rules[2].BackendRefs[0].Name = "ticket-srv"
+	r.Spec.Rules[0], r.Spec.Rules[1] = r.Spec.Rules[1], r.Spec.Rules[0]
+	r.Spec.Rules[3].Filters = nil
+	redirect := route("gittix-redirect")
+	redirect.Spec.Rules[0].BackendRefs = r.Spec.Rules[4].BackendRefs
+	wantErr(t, CheckGatewayAPI(s), `backend Service "ticket-srv" does not exist`,
+		"a rule sends no Strict-Transport-Security", "on plain HTTP (listener http) a rule must only redirect to https")
+	wantErr(t, CheckHTTPRoute(r, gateway.Routes), "rule 0: /api/users → auth-srv, the gateway has /api/payments → payments-srv",
+		"/api/tickets goes to \"ticket-srv\"")
+}
+
+// TestBrokenNATSPermissions widens and swaps the publish permissions of nats.conf.
+func TestBrokenNATSPermissions(t *testing.T) {
+	t.Parallel()
+	s := render(t, "infra/k8s")
+	text := s.ConfigMap("nats-config").Data["nats.conf"]
+	if err := CheckNATSPermissions(text, "ticketing", Publishes); err != nil {
+		t.Fatalf("the unbroken nats.conf must pass: %v", err)
+	}
+	broken := strings.Replace(text, `"_STAN.pub.ticketing.payment:created"`, `"_STAN.pub.ticketing.>"`, 1)
+	broken = strings.Replace(broken, `"_STAN.pub.ticketing.expiration:complete"`, `"_STAN.pub.ticketing.payment:created"`, 1)
+	wantErr(t, CheckNATSPermissions(broken, "ticketing", Publishes),
+		"NATS user payments may publish _STAN.pub.ticketing.>", "NATS user expiration may publish [payment:created], owns [expiration:complete]")
+}
+
+// TestBrokenPinComment drops the version comment of a pinned action.
+func TestBrokenPinComment(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, ".github/workflows/tests-auth.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPinComments("tests-auth.yml", data); err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(data), " # v7.0.1", "", 1)
+	wantErr(t, CheckPinComments("tests-auth.yml", []byte(broken)), "has no version comment")
 }

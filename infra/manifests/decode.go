@@ -14,6 +14,7 @@ import (
 	"io"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
@@ -33,6 +35,7 @@ func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, networkingv1.AddToScheme, policyv1.AddToScheme,
+		autoscalingv2.AddToScheme, gatewayv1.Install,
 	} {
 		if err := add(s); err != nil {
 			panic(err)
@@ -59,7 +62,7 @@ func Decode(data []byte) ([]runtime.Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
-		if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+		if len(bytes.TrimSpace(stripCommentLines(doc))) == 0 {
 			continue
 		}
 		obj, gvk, err := strictDecoder.Decode(doc, nil, nil)
@@ -76,7 +79,7 @@ func Decode(data []byte) ([]runtime.Object, error) {
 	return objs, errors.Join(errs...)
 }
 
-func stripComments(doc []byte) []byte {
+func stripCommentLines(doc []byte) []byte {
 	var out []byte
 	for line := range bytes.Lines(doc) {
 		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
@@ -148,9 +151,15 @@ type ACMESolver struct {
 	HTTP01 *ACMEHTTP01 `json:"http01,omitempty"`
 }
 
-// ACMEHTTP01 solves HTTP-01 challenges through an ingress.
+// ACMEHTTP01 solves HTTP-01 challenges through an ingress or a Gateway API HTTPRoute.
 type ACMEHTTP01 struct {
-	Ingress *ACMEHTTP01Ingress `json:"ingress,omitempty"`
+	Ingress          *ACMEHTTP01Ingress          `json:"ingress,omitempty"`
+	GatewayHTTPRoute *ACMEHTTP01GatewayHTTPRoute `json:"gatewayHTTPRoute,omitempty"`
+}
+
+// ACMEHTTP01GatewayHTTPRoute serves the challenge through an HTTPRoute attached to parentRefs.
+type ACMEHTTP01GatewayHTTPRoute struct {
+	ParentRefs []gatewayv1.ParentReference `json:"parentRefs"`
 }
 
 // ACMEHTTP01Ingress selects the ingress class that serves the challenge.
@@ -173,6 +182,13 @@ func (c *ClusterIssuer) DeepCopyObject() runtime.Object {
 					in := *h.Ingress
 					h.Ingress = &in
 				}
+				if h.GatewayHTTPRoute != nil {
+					g := ACMEHTTP01GatewayHTTPRoute{}
+					for _, r := range h.GatewayHTTPRoute.ParentRefs {
+						g.ParentRefs = append(g.ParentRefs, *r.DeepCopy())
+					}
+					h.GatewayHTTPRoute = &g
+				}
 				s.HTTP01 = &h
 			}
 			acme.Solvers = append(acme.Solvers, s)
@@ -181,3 +197,6 @@ func (c *ClusterIssuer) DeepCopyObject() runtime.Object {
 	}
 	return &out
 }
+
+// stripComments drops the comment lines (# …) of a YAML or NATS configuration text.
+func stripComments(text string) string { return string(stripCommentLines([]byte(text))) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -88,19 +89,35 @@ func ParseDockerfile(data []byte) ([]Stage, error) {
 // FinalImage is the only base our images may run on.
 const FinalImage = "gcr.io/distroless/static-debian12:nonroot"
 
-// CheckDockerfile checks the Dockerfile of service against the build contract: a golang:1.26
-// build stage that downloads modules with a cache mount before copying the sources and builds
+// CheckDockerfile checks the shared Dockerfile, built for service (--build-arg SERVICE=service),
+// against the build contract: a golang:1.26 build stage that declares ARG SERVICE that downloads modules with a cache mount before copying the sources and builds
 // ./cmd/<service> with CGO_ENABLED=0 -trimpath, GOWORK=off; a distroless static final stage
 // that runs as a non-root user. exists reports whether a path (relative to the build context,
 // the repository root) exists; every COPY source must.
 func CheckDockerfile(stages []Stage, service string, exists func(glob string) bool) error {
 	var errs []error
-	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf(service+"/Dockerfile: "+format, a...)) }
+	fail := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("Dockerfile (SERVICE="+service+"): "+format, a...))
+	}
 	if len(stages) < 2 {
 		fail("%d stage(s), want a multi-stage build", len(stages))
 		return errors.Join(errs...)
 	}
 	build, final := stages[0], stages[len(stages)-1]
+	hasArg := false
+	build.Instructions = slices.Clone(build.Instructions)
+	for i, in := range build.Instructions {
+		if in.Cmd == "ARG" && strings.Fields(in.Args)[0] == "SERVICE" {
+			hasArg = true
+		}
+		if hasArg { // what docker does with --build-arg SERVICE=service
+			in.Args = strings.NewReplacer("${SERVICE}", service, "$SERVICE", service).Replace(in.Args)
+			build.Instructions[i] = in
+		}
+	}
+	if !hasArg {
+		fail("build stage declares no ARG SERVICE")
+	}
 	if !strings.HasPrefix(build.Image, "golang:1.26") {
 		fail("build stage FROM %s, want golang:1.26", build.Image)
 	}
@@ -154,7 +171,7 @@ func CheckDockerfile(stages []Stage, service string, exists func(glob string) bo
 			}
 			if strings.Contains(in.Args, "go build") {
 				built = true
-				for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "GOWORK=off", "-o /out/" + service, "./cmd/" + service} {
+				for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "GOWORK=off", "-o /out/", "./cmd/" + service} {
 					if !strings.Contains(in.Args, want) {
 						fail("line %d: go build without %s", in.Line, want)
 					}

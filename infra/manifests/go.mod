@@ -4,11 +4,13 @@ go 1.26.0
 
 require (
 	github.com/gittix/ticketing/infra/devstack v0.0.0
+	github.com/nats-io/nats-server/v2 v2.15.3
 	github.com/rhysd/actionlint v1.7.12
 	github.com/xeipuuv/gojsonschema v1.2.0
 	go.yaml.in/yaml/v3 v3.0.6
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
+	sigs.k8s.io/gateway-api v1.6.3
 	sigs.k8s.io/kustomize/api v0.21.2
 	sigs.k8s.io/kustomize/kyaml v0.21.2
 	sigs.k8s.io/yaml v1.6.0

@@ -3,6 +3,7 @@ package manifests
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -36,6 +37,29 @@ func CheckImages(s Set, artifacts []string, ownPrefix string) error {
 	for _, a := range artifacts {
 		if !used[a] {
 			errs = append(errs, fmt.Errorf("skaffold artifact %s is used by no container", a))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	digestRef = regexp.MustCompile(`^[^@\s]+:[^@:/\s]+@sha256:[0-9a-f]{64}$`)
+	commitTag = regexp.MustCompile(`:[0-9a-f]{40}$`)
+)
+
+// CheckPinnedImages checks that every third-party image is pinned by digest (name:tag@sha256:…,
+// the tag kept for the reader) and, when commitTags, that every image of ours (ownPrefix) runs
+// by the 40-hex commit tag the deploy workflows push — never a mutable tag or none.
+func CheckPinnedImages(s Set, ownPrefix string, commitTags bool) error {
+	var errs []error
+	for _, c := range s.Containers() {
+		switch {
+		case strings.HasPrefix(c.Image, ownPrefix):
+			if commitTags && !commitTag.MatchString(c.Image) {
+				errs = append(errs, fmt.Errorf("%s: image %s is not a commit tag (kustomize images: newTag <commit sha>)", c, c.Image))
+			}
+		case !digestRef.MatchString(c.Image):
+			errs = append(errs, fmt.Errorf("%s: third-party image %s is not pinned by digest (name:tag@sha256:…)", c, c.Image))
 		}
 	}
 	return errors.Join(errs...)

@@ -177,3 +177,20 @@ func CheckRoutes(ing *networkingv1.Ingress, routes []gateway.Route) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckTLSRedirect checks that every Ingress with TLS redirects plain HTTP to HTTPS
+// (ssl-redirect and force-ssl-redirect "true"): a first visit never posts a form over HTTP.
+func CheckTLSRedirect(s Set) error {
+	var errs []error
+	for _, ing := range s.Ingresses() {
+		if len(ing.Spec.TLS) == 0 {
+			continue
+		}
+		for _, a := range []string{"nginx.ingress.kubernetes.io/ssl-redirect", "nginx.ingress.kubernetes.io/force-ssl-redirect"} {
+			if ing.Annotations[a] != "true" {
+				errs = append(errs, fmt.Errorf("Ingress %s: %s is %q, want \"true\"", ing.Name, a, ing.Annotations[a]))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -11,7 +11,32 @@ import (
 	"testing"
 
 	"github.com/gittix/ticketing/infra/devstack/gateway"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
+
+// isClusterScoped reports the kinds the overlays use that have no namespace.
+func isClusterScoped(o runtime.Object) bool {
+	_, ok := o.(*ClusterIssuer)
+	return ok
+}
+
+// TestHosts checks that staging is not under prod's domain nor prod under staging's, and that
+// they do not share a registrable domain (the last two labels): no cookie crosses between them.
+func TestHosts(t *testing.T) {
+	t.Parallel()
+	st, pr := hosts["staging"], hosts["prod"]
+	if strings.HasSuffix(st, "."+pr) || strings.HasSuffix(pr, "."+st) || st == pr {
+		t.Errorf("staging %s and prod %s: one is under the other", st, pr)
+	}
+	last2 := func(h string) string { l := strings.Split(h, "."); return strings.Join(l[max(0, len(l)-2):], ".") }
+	if last2(st) == last2(pr) {
+		t.Errorf("staging %s and prod %s share the domain %s", st, pr, last2(pr))
+	}
+	if namespaces["staging"] == namespaces["prod"] {
+		t.Error("staging and prod share a namespace, hence their Secrets")
+	}
+}
 
 // root is the repository root, seen from this package's directory.
 const root = "../.."
@@ -28,11 +53,37 @@ var overlays = map[string]string{
 	"prod":    "infra/k8s-prod",
 }
 
-// hosts are the public hosts per environment (the client's API_HOST is the same).
+// gatewayOverlays are the environments with the Gateway API edge instead of ingress-nginx.
+var gatewayOverlays = map[string]string{
+	"staging": "infra/k8s-staging-gateway",
+	"prod":    "infra/k8s-prod-gateway",
+}
+
+// hosts are the public hosts per environment (the client's API_HOST is the same). Staging is
+// not under prod's domain: a staging page must not set cookies for prod.
 var hosts = map[string]string{
 	"dev":     "ticketing.dev",
-	"staging": "staging.ticketing.example.com",
+	"staging": "staging.gittix-staging.example.net",
 	"prod":    "ticketing.example.com",
+}
+
+// namespaces are the namespaces per environment: each its own Secrets.
+var namespaces = map[string]string{"dev": "", "staging": "gittix-staging", "prod": "gittix"}
+
+// edges are the namespaces the edge's proxies run in.
+const (
+	ingressEdge = "ingress-nginx"
+	gatewayEdge = "envoy-gateway-system"
+)
+
+// flows are the only connections between the app's pods: each service to its own store and,
+// when it uses events, to NATS.
+var flows = []Flow{
+	{"auth-depl", "auth-mongo", 27017},
+	{"tickets-depl", "tickets-mongo", 27017}, {"tickets-depl", "nats", 4222},
+	{"orders-depl", "orders-mongo", 27017}, {"orders-depl", "nats", 4222},
+	{"payments-depl", "payments-mongo", 27017}, {"payments-depl", "nats", 4222},
+	{"expiration-depl", "expiration-redis", 6379}, {"expiration-depl", "nats", 4222},
 }
 
 func artifacts() []string {
@@ -88,22 +139,38 @@ func TestEnvironments(t *testing.T) {
 	for env, dir := range overlays {
 		dirs[env] = dir
 	}
-	for env, dir := range dirs {
-		t.Run(env, func(t *testing.T) {
+	for env, dir := range gatewayOverlays {
+		dirs[env+"-gateway"] = dir
+	}
+	for name, dir := range dirs {
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			env, viaGateway := strings.CutSuffix(name, "-gateway")
 			s := render(t, dir)
+			edge := ingressEdge
+			if viaGateway {
+				edge = gatewayEdge
+			}
 			checks := map[string]error{
 				"workloads":         CheckWorkloads(s),
 				"services":          CheckServices(s),
 				"ingresses":         CheckIngresses(s),
+				"tls redirect":      CheckTLSRedirect(s),
+				"gateway api":       CheckGatewayAPI(s),
 				"secretKeyRefs":     CheckSecretRefs(s, Secrets),
+				"store auth":        CheckStoreAuth(s),
+				"network policies":  CheckNetworkPolicies(s, flows, edge),
 				"service addresses": CheckServiceAddresses(s),
 				"app containers":    CheckAppContainers(s, artifacts()),
 				"images":            CheckImages(s, artifacts(), imagePrefix),
+				"pinned images":     CheckPinnedImages(s, imagePrefix, env == "staging" || env == "prod"),
 			}
-			for name, err := range checks {
+			if env == "prod" {
+				checks["availability"] = CheckAvailability(s)
+			}
+			for check, err := range checks {
 				if err != nil {
-					t.Errorf("%s %s:\n%v", env, name, err)
+					t.Errorf("%s %s:\n%v", name, check, err)
 				}
 			}
 			if env == "base" {
@@ -112,31 +179,74 @@ func TestEnvironments(t *testing.T) {
 				}
 				return
 			}
-			ings := s.Ingresses()
-			if len(ings) != 1 {
-				t.Fatalf("%s: %d Ingresses, want 1", env, len(ings))
+			if viaGateway {
+				checkGatewayEdge(t, name, s, hosts[env])
+			} else {
+				ings := s.Ingresses()
+				if len(ings) != 1 {
+					t.Fatalf("%s: %d Ingresses, want 1", env, len(ings))
+				}
+				if err := CheckRoutes(ings[0], gateway.Routes); err != nil {
+					t.Errorf("%s ingress vs. make-dev gateway:\n%v", env, err)
+				}
 			}
-			if err := CheckRoutes(ings[0], gateway.Routes); err != nil {
-				t.Errorf("%s ingress vs. make-dev gateway:\n%v", env, err)
-			}
-			checkEnvironment(t, env, s)
+			checkEnvironment(t, env, s, viaGateway)
 		})
 	}
 }
 
-// checkEnvironment checks what differs between the environments.
-func checkEnvironment(t *testing.T, env string, s Set) {
+// checkGatewayEdge checks an environment served through the Gateway API: no Ingress, one
+// Gateway with an HTTP and an HTTPS listener for host, the routing table of the make-dev gateway.
+func checkGatewayEdge(t *testing.T, name string, s Set, host string) {
 	t.Helper()
-	ing := s.Ingresses()[0]
-	if got := len(ing.Spec.Rules); got != 1 || ing.Spec.Rules[0].Host != hosts[env] {
-		t.Errorf("%s: ingress rules %d, host %q; want one rule for %s", env, got, ing.Spec.Rules[0].Host, hosts[env])
+	if n := len(s.Ingresses()); n != 0 {
+		t.Errorf("%s: %d Ingresses next to the Gateway", name, n)
 	}
+	gws := s.Gateways()
+	if len(gws) != 1 {
+		t.Fatalf("%s: %d Gateways, want 1", name, len(gws))
+	}
+	for _, l := range gws[0].Spec.Listeners {
+		if l.Hostname == nil || string(*l.Hostname) != host {
+			t.Errorf("%s: listener %s host %v, want %s", name, l.Name, l.Hostname, host)
+		}
+	}
+	routed := false
+	for _, r := range s.HTTPRoutes() {
+		if len(r.Spec.Rules) > 0 && len(r.Spec.Rules[0].BackendRefs) > 0 {
+			routed = true
+			if err := CheckHTTPRoute(r, gateway.Routes); err != nil {
+				t.Errorf("%s HTTPRoute vs. make-dev gateway:\n%v", name, err)
+			}
+		}
+	}
+	if !routed {
+		t.Errorf("%s: no HTTPRoute with backends", name)
+	}
+}
+
+// checkEnvironment checks what differs between the environments.
+func checkEnvironment(t *testing.T, env string, s Set, viaGateway bool) {
+	t.Helper()
 	secure := env != "dev"
-	if hasTLS := len(ing.Spec.TLS) > 0; hasTLS != secure {
-		t.Errorf("%s: ingress TLS = %v, want %v", env, hasTLS, secure)
+	if !viaGateway {
+		ing := s.Ingresses()[0]
+		if got := len(ing.Spec.Rules); got != 1 || ing.Spec.Rules[0].Host != hosts[env] {
+			t.Errorf("%s: ingress rules %d, host %q; want one rule for %s", env, got, ing.Spec.Rules[0].Host, hosts[env])
+		}
+		if hasTLS := len(ing.Spec.TLS) > 0; hasTLS != secure {
+			t.Errorf("%s: ingress TLS = %v, want %v", env, hasTLS, secure)
+		}
+		if _, ok := ing.Annotations["cert-manager.io/cluster-issuer"]; ok != secure {
+			t.Errorf("%s: cert-manager issuer annotation = %v, want %v", env, ok, secure)
+		}
 	}
-	if _, ok := ing.Annotations["cert-manager.io/cluster-issuer"]; ok != secure {
-		t.Errorf("%s: cert-manager issuer annotation = %v, want %v", env, ok, secure)
+	for _, o := range s.Objects {
+		m, ok := o.(interface{ GetNamespace() string })
+		if _, isNS := o.(*corev1.Namespace); ok && !isNS && !isClusterScoped(o) && m.GetNamespace() != namespaces[env] {
+			t.Errorf("%s: %T in namespace %q, want %q", env, o, m.GetNamespace(), namespaces[env])
+			break
+		}
 	}
 	for _, ci := range s.ClusterIssuers() {
 		if ci.Spec.ACME == nil || ci.Spec.ACME.Server != "https://acme-v02.api.letsencrypt.org/directory" {
@@ -152,6 +262,17 @@ func checkEnvironment(t *testing.T, env string, s Set) {
 		}
 		if e, ok := c.Env("API_HOST"); ok && e.Value != hosts[env] {
 			t.Errorf("%s: %s: API_HOST=%s, want %s", env, c, e.Value, hosts[env])
+		}
+		// Behind a TLS edge that redirects HTTP, the client calls the API over HTTPS.
+		if e, ok := c.Env("API_BASE_URL"); ok && secure && e.Value != "https://"+hosts[env] {
+			t.Errorf("%s: %s: API_BASE_URL=%s, want https://%s", env, c, e.Value, hosts[env])
+		}
+		// Live Stripe in prod needs its live publishable key in the client; staging: test mode.
+		if c.Workload.Name == "client-depl" && secure {
+			want := map[string]string{"prod": "pk_live_", "staging": "pk_test_"}[env]
+			if e, ok := c.Env("STRIPE_PUBLISHABLE_KEY"); !ok || !strings.HasPrefix(e.Value, want) {
+				t.Errorf("%s: client STRIPE_PUBLISHABLE_KEY %q, want %s…", env, e.Value, want)
+			}
 		}
 	}
 	for _, name := range []string{"auth", "client"} {
@@ -197,8 +318,8 @@ func TestStores(t *testing.T) {
 		args := strings.Join(append(slices.Clone(c.Command), c.Args...), " ")
 		switch {
 		case strings.HasPrefix(c.Image, "nats-streaming:"):
-			if c.Image != "nats-streaming:0.25.6" {
-				t.Errorf("NATS image %s, want nats-streaming:0.25.6", c.Image)
+			if !strings.HasPrefix(c.Image, "nats-streaming:0.25.6@sha256:") {
+				t.Errorf("NATS image %s, want nats-streaming:0.25.6@sha256:…", c.Image)
 			}
 			for _, flag := range []string{"-cid ticketing", "-hbi 5s", "-hbt 5s", "-hbf 2", "-store file", "-dir /data/"} {
 				if !strings.Contains(args, flag) {
@@ -253,16 +374,20 @@ func exists(glob string) bool {
 	return len(m) > 0
 }
 
-// TestDockerfiles checks every image's Dockerfile, and that once a service has Go code its
-// binary's main package is where the Dockerfile builds it from.
+// TestDockerfiles checks the shared Dockerfile as built for every image, that no service keeps a
+// Dockerfile of its own (one copy, not six), and that once a service has Go code its binary's
+// main package is where the Dockerfile builds it from.
 func TestDockerfiles(t *testing.T) {
 	t.Parallel()
 	for _, name := range images {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			data, err := os.ReadFile(filepath.Join(root, name, "Dockerfile"))
+			data, err := os.ReadFile(filepath.Join(root, SharedDockerfile))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(root, name, "Dockerfile")); err == nil {
+				t.Errorf("%s/Dockerfile exists: build every image from %s", name, SharedDockerfile)
 			}
 			stages, err := ParseDockerfile(data)
 			if err != nil {
@@ -486,24 +611,24 @@ func TestWorkflows(t *testing.T) {
 		scripts, _ := w.Runs()
 		all := strings.Join(scripts, "\n")
 		for _, want := range []string{
-			"docker build --file " + img + "/Dockerfile",
-			"--tag " + imagePrefix + img + ":latest",
-			"docker push " + imagePrefix + img + ":latest",
-			"kubectl rollout restart deployment/" + img + "-depl",
+			"docker build --file " + SharedDockerfile + " --build-arg SERVICE=" + img + " --tag \"$IMAGE\"",
+			"docker push \"$IMAGE\"",
+			"kubectl --namespace " + namespaces["prod"] + " set image deployment/" + img + "-depl " + img + "=\"$IMAGE\"",
+			"rollout status deployment/" + img + "-depl",
 		} {
 			if !strings.Contains(all, want) {
 				t.Errorf("%s: no step runs %q", name, want)
 			}
 		}
-		d := prod.Deployment(img + "-depl")
-		if d == nil {
-			t.Errorf("%s restarts deployment/%s-depl, which the prod overlay lacks", name, img)
-			continue
+		// The image is tagged with the commit, and nothing pushes a mutable tag.
+		if job := w.Jobs["deploy"]; job.Env["IMAGE"] != imagePrefix+img+":${{ github.sha }}" {
+			t.Errorf("%s: IMAGE is %q, want %s%s:${{ github.sha }}", name, job.Env["IMAGE"], imagePrefix, img)
 		}
-		// A restart only picks up the new :latest if the kubelet pulls it again.
-		c := d.Spec.Template.Spec.Containers[0]
-		if c.Image != imagePrefix+img && c.Image != imagePrefix+img+":latest" || c.ImagePullPolicy == "IfNotPresent" || c.ImagePullPolicy == "Never" {
-			t.Errorf("prod %s-depl runs %s (pull policy %q): a rollout restart would not pull the pushed :latest", img, c.Image, c.ImagePullPolicy)
+		if strings.Contains(all, ":latest") {
+			t.Errorf("%s: pushes or uses a :latest tag", name)
+		}
+		if d := prod.Deployment(img + "-depl"); d == nil {
+			t.Errorf("%s sets the image of deployment/%s-depl, which the prod overlay lacks", name, img)
 		}
 	}
 	dm := wfs["deploy-manifests.yml"]
@@ -511,8 +636,10 @@ func TestWorkflows(t *testing.T) {
 		t.Fatal("no deploy-manifests.yml")
 	}
 	scripts, _ := dm.Runs()
-	if !slices.ContainsFunc(scripts, func(s string) bool { return strings.Contains(s, "kubectl apply -k infra/k8s-prod") }) {
-		t.Error("deploy-manifests.yml does not apply infra/k8s-prod")
+	if !slices.ContainsFunc(scripts, func(s string) bool {
+		return strings.Contains(s, "kubectl kustomize infra/k8s-prod >") && strings.Contains(s, "kubectl apply -f")
+	}) {
+		t.Error("deploy-manifests.yml does not render and apply infra/k8s-prod")
 	}
 	if dm.On.Push == nil || !slices.Contains(dm.On.Push.Paths, "infra/k8s-prod/**") || !slices.Contains(dm.On.Push.Paths, "infra/k8s/**") {
 		t.Error("deploy-manifests.yml must run on pushes that change infra/k8s or infra/k8s-prod")
@@ -542,6 +669,11 @@ func TestWorkflows(t *testing.T) {
 func TestActionlint(t *testing.T) {
 	t.Parallel()
 	_, raw := loadWorkflows(t)
+	for name, data := range raw {
+		if err := CheckPinComments(name, data); err != nil {
+			t.Error(err)
+		}
+	}
 	findings, err := Lint(raw)
 	if err != nil {
 		t.Fatal(err)

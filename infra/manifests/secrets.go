@@ -3,17 +3,49 @@ package manifests
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
-// Secrets are the only secrets the manifests may read: name → the one documented key.
-var Secrets = map[string]string{
-	"jwt-secret":    "JWT_KEY",
-	"stripe-secret": "STRIPE_KEY",
+// Services are the stateless services, each the Deployment <name>-depl.
+var Services = []string{"auth", "tickets", "orders", "expiration", "payments", "client"}
+
+// Publishes maps each NATS user (a service) to the subjects it owns and alone may publish.
+var Publishes = map[string][]string{
+	"tickets":    {"ticket:created", "ticket:updated"},
+	"orders":     {"order:created", "order:cancelled"},
+	"expiration": {"expiration:complete"},
+	"payments":   {"payment:created"},
 }
 
-// CheckSecretRefs checks that every secret a container reads is one of allowed (name → key),
-// read by its documented key. envFrom and secret volumes are not used and are reported.
-func CheckSecretRefs(s Set, allowed map[string]string) error {
+// Secrets are the only secrets the manifests may read: name → key → the workloads that may read
+// that key (each under an environment variable of the key's name). A service reads its own
+// store's password and its own NATS password, never another's and never a store's root password.
+var Secrets = secretTable()
+
+func secretTable() map[string]map[string][]string {
+	t := map[string]map[string][]string{
+		"jwt-secret":              {"JWT_KEY": {"auth-depl", "tickets-depl", "orders-depl", "payments-depl"}},
+		"stripe-secret":           {"STRIPE_KEY": {"payments-depl"}},
+		"expiration-redis-secret": {"REDIS_PASSWORD": {"expiration-depl", "expiration-redis"}},
+		"nats-secret":             {"NATS_STAN_PASSWORD": {"nats"}},
+	}
+	for _, svc := range []string{"auth", "tickets", "orders", "payments"} {
+		t[svc+"-mongo-secret"] = map[string][]string{
+			"MONGO_PASSWORD":             {svc + "-depl", svc + "-mongo"},
+			"MONGO_INITDB_ROOT_PASSWORD": {svc + "-mongo"},
+		}
+	}
+	for svc := range Publishes {
+		t["nats-secret"]["NATS_"+strings.ToUpper(svc)+"_PASSWORD"] = []string{svc + "-depl", "nats"}
+	}
+	return t
+}
+
+// CheckSecretRefs checks that every secret a container reads is in allowed, read by a workload
+// allowed to read it, under an environment variable named like its key. envFrom and secret
+// volumes are not used and are reported.
+func CheckSecretRefs(s Set, allowed map[string]map[string][]string) error {
 	var errs []error
 	for _, c := range s.Containers() {
 		for _, e := range c.Container.Env {
@@ -21,14 +53,17 @@ func CheckSecretRefs(s Set, allowed map[string]string) error {
 				continue
 			}
 			ref := e.ValueFrom.SecretKeyRef
-			key, ok := allowed[ref.Name]
+			keys, ok := allowed[ref.Name]
+			readers, keyOK := keys[ref.Key]
 			switch {
 			case !ok:
 				errs = append(errs, fmt.Errorf("%s: env %s reads unknown secret %q", c, e.Name, ref.Name))
-			case ref.Key != key:
-				errs = append(errs, fmt.Errorf("%s: env %s reads key %q of secret %s, want %q", c, e.Name, ref.Key, ref.Name, key))
-			case e.Name != key:
-				errs = append(errs, fmt.Errorf("%s: secret %s/%s is bound to env %s, want %s", c, ref.Name, key, e.Name, key))
+			case !keyOK:
+				errs = append(errs, fmt.Errorf("%s: env %s reads key %q of secret %s, which is not one of its documented keys", c, e.Name, ref.Key, ref.Name))
+			case e.Name != ref.Key:
+				errs = append(errs, fmt.Errorf("%s: secret %s/%s is bound to env %s, want %s", c, ref.Name, ref.Key, e.Name, ref.Key))
+			case !slices.Contains(readers, c.Workload.Name):
+				errs = append(errs, fmt.Errorf("%s: reads %s/%s, which only %v may read", c, ref.Name, ref.Key, readers))
 			}
 		}
 		for _, ef := range c.EnvFrom {

@@ -2,10 +2,13 @@ package manifests
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // Set is the decoded content of one rendered environment (or one file).
@@ -133,4 +136,46 @@ func (c Container) Env(name string) (corev1.EnvVar, bool) {
 		}
 	}
 	return corev1.EnvVar{}, false
+}
+
+// all returns the objects of type T, in input order.
+func all[T any](s Set) []T {
+	var out []T
+	for _, o := range s.Objects {
+		if v, ok := o.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// NetworkPolicies returns the NetworkPolicies.
+func (s Set) NetworkPolicies() []*networkingv1.NetworkPolicy {
+	return all[*networkingv1.NetworkPolicy](s)
+}
+
+// Gateways returns the Gateway API Gateways.
+func (s Set) Gateways() []*gatewayv1.Gateway { return all[*gatewayv1.Gateway](s) }
+
+// HTTPRoutes returns the Gateway API HTTPRoutes.
+func (s Set) HTTPRoutes() []*gatewayv1.HTTPRoute { return all[*gatewayv1.HTTPRoute](s) }
+
+// PodDisruptionBudgets returns the PodDisruptionBudgets.
+func (s Set) PodDisruptionBudgets() []*policyv1.PodDisruptionBudget {
+	return all[*policyv1.PodDisruptionBudget](s)
+}
+
+// HorizontalPodAutoscalers returns the HorizontalPodAutoscalers.
+func (s Set) HorizontalPodAutoscalers() []*autoscalingv2.HorizontalPodAutoscaler {
+	return all[*autoscalingv2.HorizontalPodAutoscaler](s)
+}
+
+// ConfigMap returns the ConfigMap called name, or nil.
+func (s Set) ConfigMap(name string) *corev1.ConfigMap {
+	for _, c := range all[*corev1.ConfigMap](s) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }

@@ -34,7 +34,8 @@ type SkaffoldArtifact struct {
 	Image   string `json:"image"`
 	Context string `json:"context"`
 	Docker  *struct {
-		Dockerfile string `json:"dockerfile"`
+		Dockerfile string            `json:"dockerfile"`
+		BuildArgs  map[string]string `json:"buildArgs"`
 	} `json:"docker"`
 }
 
@@ -83,9 +84,13 @@ func ValidateSkaffold(doc, schemaJSON []byte) (*Skaffold, error) {
 	return &s, nil
 }
 
+// SharedDockerfile is the one Dockerfile every image is built from, with the build argument
+// SERVICE naming the service's folder.
+const SharedDockerfile = "infra/docker/service.Dockerfile"
+
 // CheckSkaffold checks skaffold.yaml against the repository: apiVersion, local unpushed
-// builds, one artifact per wanted image (imagePrefix+name) built from <name>/Dockerfile with the
-// repository root as context, and the dev/staging/prod profiles on existing overlays.
+// builds, one artifact per wanted image (imagePrefix+name) built from SharedDockerfile with
+// SERVICE=<name> and the repository root as context, and the dev/staging/prod profiles on existing overlays.
 func CheckSkaffold(s *Skaffold, root, imagePrefix string, images []string, profiles map[string]string) error {
 	var errs []error
 	fail := func(format string, a ...any) { errs = append(errs, fmt.Errorf("skaffold.yaml: "+format, a...)) }
@@ -106,9 +111,12 @@ func CheckSkaffold(s *Skaffold, root, imagePrefix string, images []string, profi
 		if a.Context != "." {
 			fail("artifact %s: context %q, want the repository root \".\"", a.Image, a.Context)
 		}
-		if a.Docker == nil || a.Docker.Dockerfile != name+"/Dockerfile" {
-			fail("artifact %s: dockerfile must be %s/Dockerfile", a.Image, name)
+		if a.Docker == nil || a.Docker.Dockerfile != SharedDockerfile {
+			fail("artifact %s: dockerfile must be %s", a.Image, SharedDockerfile)
 			continue
+		}
+		if got := a.Docker.BuildArgs["SERVICE"]; got != name {
+			fail("artifact %s: buildArgs SERVICE is %q, want %s", a.Image, got, name)
 		}
 		if _, err := os.Stat(filepath.Join(root, a.Docker.Dockerfile)); err != nil {
 			fail("artifact %s: %v", a.Image, err)

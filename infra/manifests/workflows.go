@@ -34,7 +34,8 @@ type Trigger struct {
 
 // Job is one job.
 type Job struct {
-	Needs    any `yaml:"needs"`
+	Needs    any               `yaml:"needs"`
+	Env      map[string]string `yaml:"env"`
 	Defaults struct {
 		Run struct {
 			WorkingDirectory string `yaml:"working-directory"`
@@ -88,13 +89,15 @@ func cmpOr(vs ...string) string {
 }
 
 var (
-	pinnedAction = regexp.MustCompile(`^[\w.-]+/[\w./-]+@v\d+(\.\d+){0,2}$`)
+	pinnedAction = regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+	usesLine     = regexp.MustCompile(`^\s*(?:-\s+)?uses:\s*(\S+)(.*)$`)
+	versionNote  = regexp.MustCompile(`^\s*#\s*v\d+(\.\d+){0,2}\s*$`)
 	dockerFile   = regexp.MustCompile(`(?:--file|-f)[ =](\S+)`)
-	kubectlApply = regexp.MustCompile(`kubectl apply -k (\S+)`)
+	kubectlApply = regexp.MustCompile(`kubectl (?:apply -k|kustomize) (\S+)`)
 )
 
 // CheckWorkflow checks one workflow against the repository at root: every action is pinned to a
-// version tag, every paths filter matches something, every working directory, go-version-file,
+// commit SHA (a tag can be moved to other code), every paths filter matches something, every working directory, go-version-file,
 // Dockerfile and kustomization it names exists.
 func CheckWorkflow(name string, w *Workflow, root string) error {
 	var errs []error
@@ -127,7 +130,7 @@ func CheckWorkflow(name string, w *Workflow, root string) error {
 				fail("job %s: working-directory %s does not exist", jn, s.WorkingDirectory)
 			}
 			if s.Uses != "" && !pinnedAction.MatchString(s.Uses) {
-				fail("job %s: action %s is not pinned to a version tag", jn, s.Uses)
+				fail("job %s: action %s is not pinned to a commit SHA", jn, s.Uses)
 			}
 			if f := s.With["go-version-file"]; f != "" && !isFile(f) {
 				fail("job %s: go-version-file %s does not exist", jn, f)
@@ -179,4 +182,20 @@ func Lint(files map[string][]byte) ([]error, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckPinComments checks that every action pinned by SHA in the workflow file says which
+// version the SHA is (uses: owner/repo@<sha> # vX.Y.Z), so that a reader and an updater know.
+func CheckPinComments(name string, raw []byte) error {
+	var errs []error
+	for i, line := range strings.Split(string(raw), "\n") {
+		m := usesLine.FindStringSubmatch(line)
+		if m == nil || !pinnedAction.MatchString(m[1]) {
+			continue
+		}
+		if !versionNote.MatchString(m[2]) {
+			errs = append(errs, fmt.Errorf("%s:%d: %s has no version comment (# vX.Y.Z)", name, i+1, m[1]))
+		}
+	}
+	return errors.Join(errs...)
 }
