@@ -18,6 +18,8 @@ import (
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
+	"github.com/gittix/ticketing/infra/devstack/internal/devapp/devapptest"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // startApp runs the whole app as `make dev` does and returns its URL. Each
@@ -34,7 +36,7 @@ func startApp(t *testing.T, env map[string]string) string {
 }
 
 // runApp is startApp with the app's log handler given, and its log kept.
-func runApp(t *testing.T, env map[string]string, handler func(io.Writer) slog.Handler) (string, *lockedBuffer) {
+func runApp(t *testing.T, env map[string]string, handler func(io.Writer) slog.Handler) (string, *testenv.LogBuffer) {
 	t.Helper()
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
@@ -46,32 +48,10 @@ func runApp(t *testing.T, env map[string]string, handler func(io.Writer) slog.Ha
 		}
 		return os.Getenv(k)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	logs := &lockedBuffer{}
-	go func() {
-		done <- devapp.Run(ctx, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: "e2e" + randHex(4) + "_", Getenv: getenv},
-			slog.New(handler(logs)), func(url string) { ready <- url })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app stopped with: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("app logs:\n%s", logs.String())
-		}
-	})
-	select {
-	case url := <-ready:
-		return url, logs
-	case err := <-done:
-		t.Fatalf("app did not start: %v\n%s", err, logs.String())
-	case <-time.After(90 * time.Second):
-		t.Fatalf("app not ready after 90s\n%s", logs.String())
-	}
-	return "", nil
+	logs := &testenv.LogBuffer{}
+	url := devapptest.Start(t, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: "e2e" + randHex(4) + "_", Getenv: getenv},
+		slog.New(handler(logs)), logs, 90*time.Second)
+	return url, logs
 }
 
 // user is an API client with its own cookie jar.
@@ -119,16 +99,10 @@ func (u *user) mustDo(method, path string, body any, want int, out any) {
 	}
 }
 
-// eventually polls cond every 25 ms until it holds, or fails after 20 s.
+// eventually waits up to 20 s for cond.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 20s waiting for: %s", what)
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	poll.Until(t, 20*time.Second, what, poll.Holds(cond))
 }
 
 type ticket struct {
@@ -244,6 +218,3 @@ func randHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// lockedBuffer collects log output from many goroutines.
-type lockedBuffer = testenv.LogBuffer

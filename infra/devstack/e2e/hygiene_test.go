@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gittix/ticketing/common/testenv"
 )
 
 // TestSessionCookieFlags checks every Set-Cookie of the session through the
@@ -119,7 +121,7 @@ func TestPasswordsNeverLogged(t *testing.T) {
 
 // startAppLogging is startApp with every part's log, at debug level,
 // captured as JSON.
-func startAppLogging(t *testing.T, env map[string]string) (string, *lockedBuffer) {
+func startAppLogging(t *testing.T, env map[string]string) (string, *testenv.LogBuffer) {
 	t.Helper()
 	return runApp(t, env, func(w io.Writer) slog.Handler {
 		return slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})

@@ -16,6 +16,7 @@ import (
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // user is an API client signed in as a fresh user.
@@ -76,7 +77,7 @@ func (u *user) sell(tickets string, title string, price float64) ticketJSON {
 func (u *user) order(orders string, ticketID string, limit time.Duration) orderJSON {
 	u.t.Helper()
 	var o orderJSON
-	eventually(u.t, limit, "order of ticket "+ticketID+" placed", func() (bool, string) {
+	poll.Until(u.t, limit, "order of ticket "+ticketID+" placed", func() (bool, string) {
 		var mine []orderJSON
 		if code, b, err := u.do("GET", orders+"/api/orders", nil); err == nil && code == http.StatusOK {
 			if json.Unmarshal(b, &mine) == nil {
@@ -106,7 +107,7 @@ func (u *user) order(orders string, ticketID string, limit time.Duration) orderJ
 func (u *user) pay(payments string, orderID string, limit time.Duration) {
 	u.t.Helper()
 	answered := true
-	eventually(u.t, limit, "order "+orderID+" paid", func() (bool, string) {
+	poll.Until(u.t, limit, "order "+orderID+" paid", func() (bool, string) {
 		code, b, err := u.do("POST", payments+"/api/payments", map[string]any{"token": "tok_visa", "orderId": orderID})
 		if err != nil {
 			answered = false
@@ -152,7 +153,7 @@ func (u *user) orderStatus(orders string, id string) (string, error) {
 // reserved).
 func (u *user) waitTicketOrder(tickets string, id, orderID string, limit time.Duration) {
 	u.t.Helper()
-	eventually(u.t, limit, fmt.Sprintf("ticket %s shows orderId %q", id, orderID), func() (bool, string) {
+	poll.Until(u.t, limit, fmt.Sprintf("ticket %s shows orderId %q", id, orderID), func() (bool, string) {
 		tk, err := u.ticket(tickets, id)
 		if err != nil {
 			return false, err.Error()
@@ -164,30 +165,13 @@ func (u *user) waitTicketOrder(tickets string, id, orderID string, limit time.Du
 // waitOrderStatus waits until the order has the status.
 func (u *user) waitOrderStatus(orders string, id, status string, limit time.Duration) {
 	u.t.Helper()
-	eventually(u.t, limit, "order "+id+" "+status, func() (bool, string) {
+	poll.Until(u.t, limit, "order "+id+" "+status, func() (bool, string) {
 		got, err := u.orderStatus(orders, id)
 		if err != nil {
 			return false, err.Error()
 		}
 		return got == status, "status " + got
 	})
-}
-
-// eventually polls cond every 20 ms until it holds, or fails the test after
-// limit with the last thing cond said.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for: %s (last: %s)", limit, what, last)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func randHex(n int) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // converge bounds how long a replica may take to catch up once the fault
@@ -111,7 +112,7 @@ func (c *cluster) crashBeforePublish(svc *service, coll string, subject events.S
 	begin := time.Now()
 	svc.start()
 	svc.waitReady(converge)
-	eventually(t, converge, "outbox of "+coll+" "+id+" empty", func() (bool, string) {
+	poll.Until(t, converge, "outbox of "+coll+" "+id+" empty", func() (bool, string) {
 		p := pendingEvents(t, c.db(svc.name).Collection(coll), id)
 		return len(p) == 0, fmt.Sprint(p)
 	})
@@ -156,7 +157,7 @@ func waitReplica(t *testing.T, coll *mongo.Collection, id string, min int64) {
 	if err != nil {
 		t.Fatalf("id %q: %v", id, err)
 	}
-	eventually(t, converge, fmt.Sprintf("replica %s %s at version ≥ %d", coll.Name(), id, min), func() (bool, string) {
+	poll.Until(t, converge, fmt.Sprintf("replica %s %s at version ≥ %d", coll.Name(), id, min), func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		var doc struct {

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
+	"github.com/gittix/ticketing/infra/devstack/internal/devapp/devapptest"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
@@ -30,41 +32,16 @@ func TestDevAppSurvivesNATSRestart(t *testing.T) {
 		"STRIPE_API_BASE": stackEnv[stack.EnvStripeAPIBase],
 		"JWT_KEY":         jwtKey,
 	})
-	logs := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- devapp.Run(ctx, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: prefix, Getenv: func(k string) string { return env[k] }},
-			slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
-			func(url string) { ready <- url })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("devapp.Run returned %v after shutdown, want nil", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("devapp.Run still running 30s after shutdown")
-		}
+	t.Cleanup(func() { // after the app has stopped
 		dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer dcancel()
 		for _, p := range []string{"auth", "tickets", "orders", "payments"} {
 			_ = inspect.Database(prefix + p).Drop(dctx)
 		}
-		if t.Failed() {
-			t.Logf("app logs (warnings and errors):\n%s", logs.String())
-		}
 	})
-	var base string
-	select {
-	case base = <-ready:
-	case err := <-done:
-		t.Fatalf("app did not start: %v\n%s", err, logs.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("app not ready after 2 minutes\n%s", logs.String())
-	}
+	logs := &testenv.LogBuffer{}
+	base := devapptest.Start(t, devapp.Config{Addr: "127.0.0.1:0", DBPrefix: prefix, Getenv: func(k string) string { return env[k] }},
+		slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), logs, 2*time.Minute)
 
 	seller, buyer := newUser(t), newUser(t)
 	tk := seller.sell(base, "make dev "+randHex(3), 15)

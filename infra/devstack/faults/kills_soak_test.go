@@ -15,6 +15,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // TestRandomKillsDuringFlows (soak) runs purchases without pause while a
@@ -91,7 +93,7 @@ func TestRandomKillsDuringFlows(t *testing.T) {
 
 	// Every replica equals its source: the orders' ticket replica has each
 	// ticket's version, and payments has every order.
-	eventually(t, converge, "the orders' ticket replica equals tickets", func() (bool, string) {
+	poll.Until(t, converge, "the orders' ticket replica equals tickets", func() (bool, string) {
 		src, rep := versions(t, c.db("tickets").Collection("tickets")), versions(t, c.db("orders").Collection("tickets"))
 		for id, v := range src {
 			if rep[id] != v {
@@ -100,7 +102,7 @@ func TestRandomKillsDuringFlows(t *testing.T) {
 		}
 		return len(rep) == len(src), fmt.Sprintf("%d tickets, %d replicas", len(src), len(rep))
 	})
-	eventually(t, converge, "payments' order replica has every order", func() (bool, string) {
+	poll.Until(t, converge, "payments' order replica has every order", func() (bool, string) {
 		src, rep := versions(t, c.db("orders").Collection("orders")), versions(t, c.db("payments").Collection("orders"))
 		for id := range src {
 			if _, ok := rep[id]; !ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // publishAckWait is how long a publish waits for NATS Streaming's ack (set
@@ -169,7 +170,7 @@ func TestNATSRestartMidFlow(t *testing.T) {
 func sellRetrying(t *testing.T, u *user, tickets string, title string) ticketJSON {
 	t.Helper()
 	var tk ticketJSON
-	eventually(t, time.Minute, "ticket "+title+" created", func() (bool, string) {
+	poll.Until(t, time.Minute, "ticket "+title+" created", func() (bool, string) {
 		code, b, err := u.do("POST", tickets+"/api/tickets", map[string]any{"title": title, "price": 10})
 		if err != nil {
 			return false, err.Error()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
@@ -169,7 +170,7 @@ func TestRedisUnavailable(t *testing.T) {
 
 	redis.Cut()
 	cut := time.Now()
-	eventually(t, failFast, "expiration /readyz 503", func() (bool, string) {
+	poll.Until(t, failFast, "expiration /readyz 503", func() (bool, string) {
 		code, body, err := user.do("GET", exp.URL()+"/readyz", nil)
 		if err != nil {
 			return false, err.Error()
@@ -186,7 +187,7 @@ func TestRedisUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, converge, "order:created not acked while Redis is down", func() (bool, string) {
+	poll.Until(t, converge, "order:created not acked while Redis is down", func() (bool, string) {
 		return strings.Contains(exp.out.String(), `"msg":"event not acked"`), "no such log line yet"
 	})
 
@@ -194,7 +195,7 @@ func TestRedisUnavailable(t *testing.T) {
 	back := time.Now()
 	exp.waitReady(converge)
 	t.Logf("Redis back: expiration ready again after %s", time.Since(back).Round(time.Millisecond))
-	eventually(t, converge, "expiration:complete published for the order", func() (bool, string) {
+	poll.Until(t, converge, "expiration:complete published for the order", func() (bool, string) {
 		n := c.nats.countPublished(t, events.SubjectExpirationComplete, "orderId", orderID)
 		return n >= 1, fmt.Sprintf("%d published", n)
 	})

@@ -26,6 +26,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
@@ -102,7 +103,7 @@ func (c *cluster) add(name string, env map[string]string) *service {
 	c.t.Helper()
 	s := &service{
 		t: c.t, name: name, bin: filepath.Join(binDir, name), port: freePort(c.t),
-		out: &syncBuffer{}, backoff: 250 * time.Millisecond,
+		out: &testenv.LogBuffer{}, backoff: 250 * time.Millisecond,
 	}
 	var db string
 	if name != "expiration" {
@@ -149,7 +150,7 @@ type service struct {
 	port    int
 	db      string // its database, if any
 	env     []string
-	out     *syncBuffer // the output of every run, with markers between runs
+	out     *testenv.LogBuffer // the output of every run, with markers between runs
 	backoff time.Duration
 
 	mu        sync.Mutex
@@ -347,20 +348,13 @@ func (s *service) report() {
 func (s *service) waitReady(limit time.Duration) {
 	s.t.Helper()
 	client := &http.Client{Timeout: 3 * time.Second}
-	deadline := time.Now().Add(limit)
-	for {
+	poll.Until(s.t, limit, s.name+" ready", func() (bool, string) {
 		res, err := client.Get(s.URL() + "/readyz")
 		if err == nil {
 			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("%s not ready after %s (last: %v)", s.name, limit, statusOrErr(res, err))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil && res.StatusCode == http.StatusOK, statusOrErr(res, err)
+	})
 }
 
 func statusOrErr(res *http.Response, err error) string {
@@ -369,9 +363,6 @@ func statusOrErr(res *http.Response, err error) string {
 	}
 	return res.Status
 }
-
-// syncBuffer collects the processes' output.
-type syncBuffer = testenv.LogBuffer
 
 // withMongoAddr returns the MongoDB uri with its host:port replaced by
 // addr, when addr is set (a test's fault-injecting proxy).

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 // shutdownTimeout is the services' HTTP drain timeout (their config).
@@ -106,7 +107,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	eventually(t, 30*time.Second, "load running", func() (bool, string) { return sent.Load() >= int64(20*sigtermClients), "" })
+	poll.Until(t, 30*time.Second, "load running", func() (bool, string) { return sent.Load() >= int64(20*sigtermClients), "" })
 
 	// Queue an order:created for each ticket, then stop the service while
 	// it works through them.
@@ -174,12 +175,12 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	// The restarted service gets every event it had not acked.
 	tickets.start()
 	tickets.waitReady(converge)
-	eventually(t, converge, "every ticket reserved by its order", func() (bool, string) {
+	poll.Until(t, converge, "every ticket reserved by its order", func() (bool, string) {
 		n := countReserved(t, coll, orderIDs)
 		return n == len(ids), fmt.Sprintf("%d of %d", n, len(ids))
 	})
 	// And every reservation's ticket:updated left the outbox.
-	eventually(t, converge, "every ticket:updated published", func() (bool, string) {
+	poll.Until(t, converge, "every ticket:updated published", func() (bool, string) {
 		n := 0
 		for _, m := range c.nats.published(t, events.SubjectTicketUpdated) {
 			if e, err := decode[events.TicketUpdated](m); err == nil && e.OrderID != "" && orderIDs[e.ID] == e.OrderID {

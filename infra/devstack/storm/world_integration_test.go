@@ -42,7 +42,7 @@ type world struct {
 	rng *mrand.Rand
 	b   *broker
 	key []byte
-	log *lockedBuffer
+	log *testenv.LogBuffer
 
 	tickets, orders, payments       http.Handler
 	ticketsDB, ordersDB, paymentsDB *mongo.Database
@@ -78,7 +78,7 @@ func (nowhere) Publish(context.Context, events.Subject, []byte) error {
 func newWorld(t *testing.T, seed uint64) *world {
 	t.Helper()
 	ctx := t.Context()
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rng := mrand.New(mrand.NewPCG(seed, seed^0x5157))
 	mongoURI, stripeBase := backing(t)
@@ -472,6 +472,3 @@ func (w *world) answerSummary() string {
 	}
 	return b.String()
 }
-
-// lockedBuffer collects the services' warnings and errors.
-type lockedBuffer = testenv.LogBuffer

@@ -188,7 +188,7 @@ func (f *fleet) env(name string, port int) ([]string, error) {
 
 // start starts service name on a free port.
 func (f *fleet) start(name string) (*proc, error) {
-	port, err := freePort()
+	port, err := devapp.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -389,13 +389,4 @@ func rss(pid int) (cur, peak uint64, err error) {
 		return 0, 0, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
 	}
 	return cur, peak, sc.Err()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

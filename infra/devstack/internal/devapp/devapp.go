@@ -89,52 +89,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		return fmt.Errorf("start backing servers: %w", err)
 	}
 	defer st.Stop()
-	stackEnv := st.Env()
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var wg sync.WaitGroup
-	defer wg.Wait() // after cancel: every part has shut down before the stack stops
-
-	up := make(chan struct{}) // closed once every part has answered
-	targets := make(map[string]*url.URL, len(parts))
-	for _, p := range parts {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		env, err := stack.ServiceEnv(stackEnv, p.name+"-dev", port, cfg.DBPrefix+p.name)
-		if err != nil {
-			return err
-		}
-		env["API_BASE_URL"] = gatewayURL
-		penv := func(k string) string {
-			if v, ok := env[k]; ok {
-				return v
-			}
-			return cmp.Or(getenv(k), defaults[k])
-		}
-		plog := log.With("part", p.name)
-		run := func(ctx context.Context) error { return p.run(ctx, plog, penv) }
-		wg.Go(func() {
-			supervise(ctx, run, up, func(err error) { cancel(fmt.Errorf("%s: %w", p.name, err)) }, plog, defaultBackoff)
-		})
-		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + env["PORT"]}
+	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: st.Env(), gatewayURL: gatewayURL,
+		up: make(chan struct{}), fail: cancel}
+	defer l.wg.Wait() // after cancel: every part has shut down before the stack stops
+	targets, err := l.launch(ctx)
+	if err != nil {
+		return err
 	}
-	for _, p := range parts {
-		if err := waitReady(ctx, targets[p.name].String()+p.ready); err != nil {
-			return cmp.Or(context.Cause(ctx), fmt.Errorf("%s not ready: %w", p.name, err))
-		}
-	}
-
-	srv := &http.Server{Handler: Gateway(targets), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		srv.Shutdown(sctx)
-	}()
-	close(up)
+	defer serve(ln, Gateway(targets))()
+	close(l.up)
 	if ready != nil {
 		ready(gatewayURL)
 	}
@@ -143,6 +109,66 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		return err
 	}
 	return nil
+}
+
+// launcher starts the parts of one app, each on a free port and under
+// supervision.
+type launcher struct {
+	cfg        Config
+	getenv     func(string) string
+	log        *slog.Logger
+	stackEnv   map[string]string
+	gatewayURL string
+	up         chan struct{}           // closed once every part has answered
+	fail       context.CancelCauseFunc // stops the app when a part fails at start-up
+	wg         sync.WaitGroup          // the supervisors
+}
+
+// launch starts every part and returns, once each answers on its ready
+// path, where each listens.
+func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
+	targets := make(map[string]*url.URL, len(parts))
+	for _, p := range parts {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		env, err := stack.ServiceEnv(l.stackEnv, p.name+"-dev", port, l.cfg.DBPrefix+p.name)
+		if err != nil {
+			return nil, err
+		}
+		env["API_BASE_URL"] = l.gatewayURL
+		penv := func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return cmp.Or(l.getenv(k), defaults[k])
+		}
+		plog := l.log.With("part", p.name)
+		run := func(ctx context.Context) error { return p.run(ctx, plog, penv) }
+		l.wg.Go(func() {
+			supervise(ctx, run, l.up, func(err error) { l.fail(fmt.Errorf("%s: %w", p.name, err)) }, plog, defaultBackoff)
+		})
+		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + env["PORT"]}
+	}
+	for _, p := range parts {
+		if err := waitReady(ctx, targets[p.name].String()+p.ready); err != nil {
+			return nil, cmp.Or(context.Cause(ctx), fmt.Errorf("%s not ready: %w", p.name, err))
+		}
+	}
+	return targets, nil
+}
+
+// serve serves h on ln until the returned stop is called, which shuts the
+// server down within 5 s.
+func serve(ln net.Listener, h http.Handler) (stop func()) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		srv.Shutdown(sctx)
+	}
 }
 
 // backoff is how long a part that exited waits before it is started again:
@@ -211,7 +237,8 @@ func Gateway(targets map[string]*url.URL) http.Handler {
 	}
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)

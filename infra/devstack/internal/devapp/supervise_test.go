@@ -3,6 +3,7 @@ package devapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/infra/devstack/internal/poll"
 )
 
 var fastBackoff = backoff{first: 10 * time.Millisecond, max: 40 * time.Millisecond, healthy: time.Hour}
@@ -46,9 +48,6 @@ func (s *script) count() int {
 	return s.runs
 }
 
-// safeBuffer is a buffer for a logger written from several goroutines.
-type safeBuffer = testenv.LogBuffer
-
 func TestSuperviseRestartsAPartThatExits(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -64,7 +63,7 @@ func TestSuperviseRestartsAPartThatExits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var logs safeBuffer
+			var logs testenv.LogBuffer
 			log := slog.New(slog.NewTextHandler(&logs, nil))
 			up := make(chan struct{})
 			close(up) // the app is up
@@ -76,13 +75,9 @@ func TestSuperviseRestartsAPartThatExits(t *testing.T) {
 				supervise(ctx, s.run, up, func(err error) { t.Errorf("fail(%v) called after the app was up", err) }, log, fastBackoff)
 			}()
 			want := len(tc.results) + 1
-			deadline := time.Now().Add(10 * time.Second)
-			for s.count() < want {
-				if time.Now().After(deadline) {
-					t.Fatalf("runs = %d after 10s, want %d", s.count(), want)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			poll.Until(t, 10*time.Second, fmt.Sprintf("%d runs", want), func() (bool, string) {
+				return s.count() >= want, fmt.Sprintf("runs = %d", s.count())
+			})
 			cancel()
 			select {
 			case <-done:
