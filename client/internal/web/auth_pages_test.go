@@ -58,10 +58,7 @@ func TestFormErrorsBesideTheForm(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, Options{})
 			x := seed(h.api)
-			cookie := ""
-			if tc.signedIn {
-				cookie = cookieFor(x.alice)
-			}
+			cookie := x.cookie(tc.signedIn)
 			rec := h.post(t, tc.path, cookie, tc.form)
 			wantStatus(t, rec, tc.status)
 			wantBody(t, rec.Body.String(), tc.want, tc.notWant)

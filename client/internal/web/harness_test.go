@@ -130,4 +130,12 @@ func seed(f *fakeAPI) fixture {
 	return x
 }
 
+// cookie returns alice's session cookie when signedIn, else "" (none).
+func (x fixture) cookie(signedIn bool) string {
+	if signedIn {
+		return cookieFor(x.alice)
+	}
+	return ""
+}
+
 var inlineScript = regexp.MustCompile(`<script(\s[^>]*)?>[^<]`)

@@ -97,10 +97,7 @@ func TestPagesRender(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, Options{})
 			x := seed(h.api)
-			cookie := ""
-			if tc.signedIn {
-				cookie = cookieFor(x.alice)
-			}
+			cookie := x.cookie(tc.signedIn)
 			path := tc.path(x)
 			rec := h.get(t, path, cookie)
 			wantStatus(t, rec, tc.status)
