@@ -164,3 +164,24 @@ func TestSecretPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateSecretsScript checks that infra/k8s/create-secrets.sh creates every Secret and key
+// the manifests read.
+func TestCreateSecretsScript(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join(root, "infra/k8s/create-secrets.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := strings.ReplaceAll(string(data), `"$svc-mongo-secret"`, `"auth-mongo-secret" "tickets-mongo-secret" "orders-mongo-secret" "payments-mongo-secret"`)
+	for name, keys := range Secrets {
+		if !strings.Contains(script, name) {
+			t.Errorf("create-secrets.sh does not create %s", name)
+		}
+		for key := range keys {
+			if !strings.Contains(script, `"`+key+"=") {
+				t.Errorf("create-secrets.sh does not set %s/%s", name, key)
+			}
+		}
+	}
+}
