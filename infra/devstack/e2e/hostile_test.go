@@ -66,6 +66,20 @@ func send(t *testing.T, base string, rq rawRequest) rawAnswer {
 	return rawAnswer{status: res.StatusCode, header: res.Header, body: b}
 }
 
+// checkStatus fails the test on a 5xx, and unless the status is want — any
+// 4xx when want is 0.
+func checkStatus(t *testing.T, a rawAnswer, want int) {
+	t.Helper()
+	switch {
+	case a.status >= 500:
+		t.Fatalf("status = %d, want no 5xx; body %s", a.status, trim(string(a.body)))
+	case want != 0 && a.status != want:
+		t.Fatalf("status = %d, want %d; body %s", a.status, want, trim(string(a.body)))
+	case want == 0 && (a.status < 400 || a.status > 499):
+		t.Fatalf("status = %d, want 4xx; body %s", a.status, trim(string(a.body)))
+	}
+}
+
 // checkErrorShape fails unless body is exactly the SPEC §2 error shape:
 // {"errors":[{"message":"…","field":"…"?},…]} with at least one entry.
 func checkErrorShape(t *testing.T, a rawAnswer) {
@@ -407,14 +421,7 @@ func (h *hostile) run(t *testing.T, base string) {
 			mu.Lock()
 			statuses[a.status]++
 			mu.Unlock()
-			switch {
-			case a.status >= 500:
-				t.Fatalf("status = %d, want no 5xx; body %s", a.status, trim(string(a.body)))
-			case tc.want != 0 && a.status != tc.want:
-				t.Fatalf("status = %d, want %d; body %s", a.status, tc.want, trim(string(a.body)))
-			case tc.want == 0 && (a.status < 400 || a.status > 499):
-				t.Fatalf("status = %d, want 4xx; body %s", a.status, trim(string(a.body)))
-			}
+			checkStatus(t, a, tc.want)
 			if a.status >= 400 {
 				checkErrorShape(t, a)
 			}
@@ -621,14 +628,7 @@ func TestHostileWebPages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			a := send(t, base, tc.rawRequest)
-			switch {
-			case a.status >= 500:
-				t.Fatalf("status = %d, want no 5xx; body %s", a.status, trim(string(a.body)))
-			case tc.want != 0 && a.status != tc.want:
-				t.Fatalf("status = %d, want %d; body %s", a.status, tc.want, trim(string(a.body)))
-			case tc.want == 0 && (a.status < 400 || a.status > 499):
-				t.Fatalf("status = %d, want 4xx", a.status)
-			}
+			checkStatus(t, a, tc.want)
 			if strings.Contains(string(a.body), script) {
 				t.Errorf("page echoes %q unescaped", script)
 			}

@@ -82,14 +82,22 @@ func (n *natsServer) Start() {
 	nOpts.NoLog, nOpts.NoSigs = true, true
 	sOpts := *n.sOpts
 	srv, err := stand.RunServerWithOpts(&sOpts, &nOpts)
-	if err != nil { // Errorf, not Fatalf: Restart may run in a goroutine of the test
-		n.t.Errorf("start nats streaming on port %d: %v", n.port, err)
-		return
+	if n.started("nats streaming", err) {
+		n.srv = srv
+	}
+}
+
+// started reports whether the server kind started; it fails the test with
+// err if not. Errorf, not Fatalf: Restart may run in a goroutine of the test.
+func (n *natsServer) started(kind string, err error) bool {
+	if err != nil {
+		n.t.Errorf("start %s on port %d: %v", kind, n.port, err)
+		return false
 	}
 	if !n.stoppedSince.IsZero() {
-		n.t.Logf("nats streaming started again after %s down", time.Since(n.stoppedSince).Round(time.Millisecond))
+		n.t.Logf("%s started again after %s down", kind, time.Since(n.stoppedSince).Round(time.Millisecond))
 	}
-	n.srv = srv
+	return true
 }
 
 func (n *natsServer) startJetStream() {
@@ -103,14 +111,9 @@ func (n *natsServer) startJetStream() {
 			err = errors.New("not ready in 10s")
 		}
 	}
-	if err != nil {
-		n.t.Errorf("start nats jetstream on port %d: %v", n.port, err)
-		return
+	if n.started("nats jetstream", err) {
+		n.js = srv
 	}
-	if !n.stoppedSince.IsZero() {
-		n.t.Logf("nats jetstream started again after %s down", time.Since(n.stoppedSince).Round(time.Millisecond))
-	}
-	n.js = srv
 }
 
 // Stop shuts the server down; its data stays.
