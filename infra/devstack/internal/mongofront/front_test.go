@@ -59,6 +59,30 @@ func parallel(n int, fn func(i int) error) []error {
 	return errs
 }
 
+// oneWinner runs update 100 times at once and fails the test unless
+// exactly one of them modified a document.
+func oneWinner(t *testing.T, round int, update func(i int) (*mongo.UpdateResult, error)) {
+	t.Helper()
+	var mu sync.Mutex
+	winners := 0
+	errs := parallel(100, func(i int) error {
+		res, err := update(i)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		winners += int(res.ModifiedCount)
+		mu.Unlock()
+		return nil
+	})
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if winners != 1 {
+		t.Fatalf("round %d: %d winners, want 1", round, winners)
+	}
+}
+
 func TestFront(t *testing.T) {
 	t.Parallel()
 	db := setup(t)
@@ -92,26 +116,11 @@ func TestFront(t *testing.T) {
 			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "orderId", Value: nil}}); err != nil {
 				t.Fatal(err)
 			}
-			var mu sync.Mutex
-			winners := 0
-			errs := parallel(100, func(i int) error {
-				res, err := coll.UpdateOne(ctx,
+			oneWinner(t, round, func(i int) (*mongo.UpdateResult, error) {
+				return coll.UpdateOne(ctx,
 					bson.D{{Key: "_id", Value: id}, {Key: "orderId", Value: nil}},
 					bson.D{{Key: "$set", Value: bson.D{{Key: "orderId", Value: fmt.Sprint("order-", i)}}}})
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				winners += int(res.ModifiedCount)
-				mu.Unlock()
-				return nil
 			})
-			if err := errors.Join(errs...); err != nil {
-				t.Fatal(err)
-			}
-			if winners != 1 {
-				t.Fatalf("round %d: %d winners, want 1", round, winners)
-			}
 		}
 	})
 
@@ -295,25 +304,10 @@ func TestCompareAndSetByID(t *testing.T) {
 			if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}}); err != nil {
 				t.Fatal(err)
 			}
-			var mu sync.Mutex
-			winners := 0
-			errs := parallel(100, func(i int) error {
-				res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}},
+			oneWinner(t, round, func(i int) (*mongo.UpdateResult, error) {
+				return coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: int64(0)}},
 					bson.D{{Key: "$set", Value: bson.D{{Key: "by", Value: i}}}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				winners += int(res.ModifiedCount)
-				mu.Unlock()
-				return nil
 			})
-			if err := errors.Join(errs...); err != nil {
-				t.Fatal(err)
-			}
-			if winners != 1 {
-				t.Fatalf("round %d: %d winners, want 1", round, winners)
-			}
 		}
 	})
 }
