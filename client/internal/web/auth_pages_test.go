@@ -56,8 +56,7 @@ func TestFormErrorsBesideTheForm(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			cookie := x.cookie(tc.signedIn)
 			rec := h.post(t, tc.path, cookie, tc.form)
 			wantStatus(t, rec, tc.status)
@@ -71,8 +70,7 @@ func TestFormErrorsBesideTheForm(t *testing.T) {
 
 func TestSignedOutVisitorsGoToSignIn(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	x := seed(h.api)
+	h, x := newSeeded(t, Options{})
 	for _, tc := range []struct{ method, path string }{
 		{"GET", "/tickets/new"},
 		{"GET", "/orders"},
@@ -115,8 +113,7 @@ func TestSignOut(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			req := httptest.NewRequest(tc.method, "/auth/signout", nil)
 			req.Header.Set("Cookie", cookieFor(x.alice))
 			if tc.fetchSite != "" {

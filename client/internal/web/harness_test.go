@@ -130,6 +130,13 @@ func seed(f *fakeAPI) fixture {
 	return x
 }
 
+// newSeeded is newHarness with the fixture seeded in its API.
+func newSeeded(t *testing.T, opt Options) (*harness, fixture) {
+	t.Helper()
+	h := newHarness(t, opt)
+	return h, seed(h.api)
+}
+
 // cookie returns alice's session cookie when signedIn, else "" (none).
 func (x fixture) cookie(signedIn bool) string {
 	if signedIn {

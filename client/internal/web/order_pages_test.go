@@ -9,8 +9,7 @@ import (
 
 func TestStripePayControl(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{StripeKey: "pk_test_abc"})
-	x := seed(h.api)
+	h, x := newSeeded(t, Options{StripeKey: "pk_test_abc"})
 	rec := h.get(t, "/orders/"+x.openOrder, cookieFor(x.alice))
 	wantStatus(t, rec, 200)
 	wantBody(t, rec.Body.String(), []string{`<script src="https://js.stripe.com/v3/"></script>`, `data-stripe-key="pk_test_abc"`,
@@ -46,8 +45,7 @@ func TestPay(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{StripeKey: tc.key})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{StripeKey: tc.key})
 			id := tc.order(x)
 			rec := h.post(t, "/orders/"+id+"/pay", cookieFor(x.alice), tc.form)
 			if tc.status == 303 {
@@ -117,8 +115,7 @@ func TestOrderCountdownFromExpiresAt(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			tid := h.api.addTicket("Gig", 10, x.bob)
 			oid := h.api.addOrder(x.alice, tid, tc.status, testNow.Add(tc.expires))
 			rec := h.get(t, "/orders/"+oid, cookieFor(x.alice))

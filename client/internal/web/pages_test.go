@@ -95,8 +95,7 @@ func TestPagesRender(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			cookie := x.cookie(tc.signedIn)
 			path := tc.path(x)
 			rec := h.get(t, path, cookie)
@@ -122,8 +121,7 @@ func TestUserTextIsEscaped(t *testing.T) {
 	t.Parallel()
 	const evil = `<script>alert(1)</script>`
 	const escaped = `&lt;script&gt;alert(1)&lt;/script&gt;`
-	h := newHarness(t, Options{})
-	x := seed(h.api)
+	h, x := newSeeded(t, Options{})
 	shown := h.api.addTicket(evil, 5, x.bob)
 	reserved := h.api.addTicket(evil, 6, x.bob)
 	order := h.api.addOrder(x.alice, reserved, "created", testNow.Add(time.Minute))
@@ -143,8 +141,7 @@ func TestUserTextIsEscaped(t *testing.T) {
 
 func TestTemplateErrorSendsNoHalfPage(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	seed(h.api)
+	h, _ := newSeeded(t, Options{})
 	h.server.pages["index"] = template.Must(template.New("broken").Parse(
 		`{{define "layout"}}<html>half a page{{template "missing" .}}</html>{{end}}`))
 	rec := h.get(t, "/", "")
@@ -181,8 +178,7 @@ func TestAPIFailuresShowAnErrorPage(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			for k, v := range tc.override {
 				h.api.override[k] = v
 			}
@@ -194,8 +190,7 @@ func TestAPIFailuresShowAnErrorPage(t *testing.T) {
 
 	t.Run("someone else's order, signed in", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, Options{})
-		x := seed(h.api)
+		h, x := newSeeded(t, Options{})
 		rec := h.get(t, "/orders/"+x.openOrder, cookieFor(x.bob))
 		wantStatus(t, rec, 401)
 		wantBody(t, rec.Body.String(), []string{"<li>Not authorized</li>", `id="nav-orders"`}, nil)

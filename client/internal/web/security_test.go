@@ -24,8 +24,7 @@ func TestCrossSitePostIsRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			form := url.Values{"title": {"Forged"}, "price": {"1"}}
 			rec := h.postWith(t, "/tickets/new", cookieFor(x.alice), form, tc.headers)
 			wantStatus(t, rec, tc.status)
@@ -59,8 +58,7 @@ func TestSecurityHeaders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{StripeKey: tc.key})
-			seed(h.api)
+			h, _ := newSeeded(t, Options{StripeKey: tc.key})
 			for _, path := range []string{"/", "/static/style.css", "/nope"} {
 				rec := h.get(t, path, "")
 				hd := rec.Header()
@@ -105,8 +103,7 @@ func TestSetCookieIsRelayedUnchanged(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newHarness(t, Options{})
-			x := seed(h.api)
+			h, x := newSeeded(t, Options{})
 			if tc.cookies != nil {
 				h.api.cookies["POST /api/users"+strings.TrimPrefix(tc.path, "/auth")] = tc.cookies
 			}
@@ -140,8 +137,7 @@ func TestSetCookieIsRelayedUnchanged(t *testing.T) {
 
 func TestCookieAndHostForwarded(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	x := seed(h.api)
+	h, x := newSeeded(t, Options{})
 	cookie := cookieFor(x.alice) + "; theme=dark"
 	wantStatus(t, h.get(t, "/orders", cookie), 200)
 	reqs := h.api.requests()

@@ -7,8 +7,7 @@ import (
 
 func TestPurchase(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, Options{})
-	x := seed(h.api)
+	h, x := newSeeded(t, Options{})
 	rec := h.post(t, "/tickets/"+x.free+"/purchase", cookieFor(x.alice), nil)
 	wantStatus(t, rec, 303)
 	loc := rec.Header().Get("Location")
