@@ -3,18 +3,15 @@
 package storm_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -29,6 +26,7 @@ import (
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
@@ -251,36 +249,26 @@ func (w *world) sweep() int {
 // into out. A 5xx answer fails the test at once.
 func (w *world) call(api http.Handler, u auth.User, method, path, route string, body, out any) int {
 	w.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req := httptest.NewRequestWithContext(w.t.Context(), method, path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
 	c, ok := w.cookies[u.ID]
 	if !ok {
 		c = authtest.Cookie(w.t, w.key, u)
 		w.cookies[u.ID] = c
 	}
-	req.AddCookie(c)
-	rec := httptest.NewRecorder()
-	api.ServeHTTP(rec, req)
-	w.answers[fmt.Sprintf("%s %s %d", method, route, rec.Code)]++
-	if rec.Code >= 500 {
-		w.t.Fatalf("%s %s = %d: %s", method, path, rec.Code, rec.Body)
+	client := apiclient.Client{Base: "http://storm", HTTP: apiclient.InProcess(api)}
+	a, err := client.Do(w.t.Context(), method, path, c, body)
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	if out != nil && rec.Code < 300 {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			w.t.Fatalf("%s %s: decode %q: %v", method, path, rec.Body, err)
+	w.answers[fmt.Sprintf("%s %s %d", method, route, a.Status)]++
+	if a.Status >= 500 {
+		w.t.Fatalf("%s %s = %d: %s", method, path, a.Status, a.Body)
+	}
+	if out != nil && a.Status < 300 {
+		if err := a.Decode(out); err != nil {
+			w.t.Fatalf("%s %s: decode %q: %v", method, path, a.Body, err)
 		}
 	}
-	return rec.Code
+	return a.Status
 }
 
 func pick[T any](rng *mrand.Rand, s []T) T { return s[rng.IntN(len(s))] }

@@ -1,6 +1,6 @@
 // Package apiclient is the one HTTP client of the GitTix API that the
-// tools and tests of infra/devstack share (the end-to-end, fault and load
-// tests, the bench): it sends JSON requests with a session cookie and reads
+// tools and tests of infra/devstack share (the end-to-end, fault, load and
+// storm tests, the bench): it sends JSON requests with a session cookie and reads
 // the answers. Each caller keeps its own policy on top — fail the test,
 // count the answer, retry — but none builds requests by hand.
 package apiclient
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
@@ -28,6 +29,23 @@ type Client struct {
 // New returns a client of base with a 30 s timeout per request.
 func New(base string) *Client {
 	return &Client{Base: base, HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// InProcess returns an HTTP client that serves every request with h in this
+// process, as a server would receive it from httptest: no network. The
+// storm test drives the services' handlers through it.
+func InProcess(h http.Handler) *http.Client {
+	return &http.Client{Transport: handlerTransport{h}}
+}
+
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := httptest.NewRequestWithContext(r.Context(), r.Method, r.URL.String(), r.Body)
+	in.Header = r.Header.Clone()
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	return rec.Result(), nil
 }
 
 // Answer is a response, read whole.

@@ -1,6 +1,8 @@
 package apiclient_test
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"testing"
 
@@ -28,5 +30,28 @@ func TestNext(t *testing.T) {
 				t.Errorf("Next() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestInProcess(t *testing.T) {
+	t.Parallel()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		c, _ := r.Cookie("session")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"got":%q}`, r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Type")+" "+c.Value+" "+string(b))
+	})
+	c := apiclient.Client{Base: "http://app", HTTP: apiclient.InProcess(h)}
+	a, err := c.Do(t.Context(), "POST", "/api/tickets", &http.Cookie{Name: "session", Value: "s1"}, map[string]any{"price": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Got string }
+	if err := a.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := `POST /api/tickets application/json s1 {"price":5}`; a.Status != http.StatusCreated || got.Got != want {
+		t.Errorf("answer %d %q, want 201 %q", a.Status, got.Got, want)
 	}
 }
