@@ -43,9 +43,7 @@ func (s *Store) PutUser(_ context.Context, u notify.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	if old, ok := s.users[u.ID]; !ok || old.Version < u.Version {
-		s.users[u.ID] = u
-	}
+	putNewer(s.users, u.ID, u, u.Version, func(o notify.User) int64 { return o.Version })
 	return nil
 }
 
@@ -54,11 +52,7 @@ func (s *Store) User(_ context.Context, id string) (notify.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	u, ok := s.users[id]
-	if !ok {
-		return u, fmt.Errorf("user %s: %w", id, notify.ErrNotFound)
-	}
-	return u, nil
+	return lookup(s.users, "user", id)
 }
 
 // PutTicket implements notify.Tickets.
@@ -66,9 +60,7 @@ func (s *Store) PutTicket(_ context.Context, t notify.Ticket) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	if old, ok := s.tickets[t.ID]; !ok || old.Version < t.Version {
-		s.tickets[t.ID] = t
-	}
+	putNewer(s.tickets, t.ID, t, t.Version, func(o notify.Ticket) int64 { return o.Version })
 	return nil
 }
 
@@ -77,11 +69,24 @@ func (s *Store) Ticket(_ context.Context, id string) (notify.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.init()
-	t, ok := s.tickets[id]
-	if !ok {
-		return t, fmt.Errorf("ticket %s: %w", id, notify.ErrNotFound)
+	return lookup(s.tickets, "ticket", id)
+}
+
+// putNewer stores v under id unless a replica at its version or newer is
+// there already.
+func putNewer[V any](m map[string]V, id string, v V, version int64, versionOf func(V) int64) {
+	if old, ok := m[id]; !ok || versionOf(old) < version {
+		m[id] = v
 	}
-	return t, nil
+}
+
+// lookup returns the replica id, or an error wrapping notify.ErrNotFound.
+func lookup[V any](m map[string]V, kind, id string) (V, error) {
+	v, ok := m[id]
+	if !ok {
+		return v, fmt.Errorf("%s %s: %w", kind, id, notify.ErrNotFound)
+	}
+	return v, nil
 }
 
 // CreateOrder implements notify.Orders.
