@@ -18,7 +18,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	api, err := apiclient.New(cfg.APIBaseURL, cfg.APIHost, cfg.APITimeout)
+	api, err := apiclient.New(apiclient.Endpoints{Base: cfg.APIBaseURL, Host: cfg.APIHost, Services: cfg.APIServices}, cfg.APITimeout)
 	if err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
-	log.Info("listening", "addr", cfg.Addr(), "api", cfg.APIBaseURL, "api_host", cfg.APIHost,
+	log.Info("listening", "addr", cfg.Addr(), "api", cfg.APIBaseURL, "api_host", cfg.APIHost, "api_services", cfg.APIServices,
 		"stripe_js", cfg.StripePublishableKey != "")
 	return commonweb.Serve(ctx, commonweb.NewServer(cfg.Addr(), pages.Routes()), cfg.ShutdownTimeout)
 }

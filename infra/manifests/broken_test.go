@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -280,6 +281,18 @@ func TestBrokenCrossReferences(t *testing.T) {
 			},
 			check: CheckServiceAddresses,
 			want:  []string{`no Service "order-mongo-srv"`},
+		},
+		{
+			name: "client through the public edge, a prefix without its Service, a Service of another app",
+			break_: func(s Set) {
+				c := container(s, "client-depl")
+				c.Env = append(c.Env, corev1.EnvVar{Name: "API_BASE_URL", Value: "https://ticketing.example.com"})
+				c.Env = slices.DeleteFunc(c.Env, func(e corev1.EnvVar) bool { return e.Name == "ORDERS_API_URL" })
+				setEnv(c, "AUTH_API_URL", corev1.EnvVar{Value: "http://tickets-srv:3000"})
+			},
+			check: func(s Set) error { return CheckClientAPIs(s, gateway.Routes) },
+			want: []string{"API_BASE_URL=https://ticketing.example.com", "no ORDERS_API_URL",
+				"Service tickets-srv does not select the pods of auth-depl"},
 		},
 		{
 			name: "writable root filesystem, root user, no limits",

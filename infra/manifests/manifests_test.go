@@ -59,7 +59,7 @@ var gatewayOverlays = map[string]string{
 	"prod":    "infra/k8s-prod-gateway",
 }
 
-// hosts are the public hosts per environment (the client's API_HOST is the same). Staging is
+// hosts are the public hosts per environment. Staging is
 // not under prod's domain: a staging page must not set cookies for prod.
 var hosts = map[string]string{
 	"dev":     "ticketing.dev",
@@ -77,13 +77,15 @@ const (
 )
 
 // flows are the only connections between the app's pods: each service to its own store and,
-// when it uses events, to NATS.
+// when it uses events, to NATS; the client to the API services.
 var flows = []Flow{
 	{"auth-depl", "auth-mongo", 27017},
 	{"tickets-depl", "tickets-mongo", 27017}, {"tickets-depl", "nats", 4222},
 	{"orders-depl", "orders-mongo", 27017}, {"orders-depl", "nats", 4222},
 	{"payments-depl", "payments-mongo", 27017}, {"payments-depl", "nats", 4222},
 	{"expiration-depl", "expiration-redis", 6379}, {"expiration-depl", "nats", 4222},
+	{"client-depl", "auth-depl", 3000}, {"client-depl", "tickets-depl", 3000},
+	{"client-depl", "orders-depl", 3000}, {"client-depl", "payments-depl", 3000},
 }
 
 func artifacts() []string {
@@ -161,6 +163,7 @@ func TestEnvironments(t *testing.T) {
 				"store auth":        CheckStoreAuth(s),
 				"network policies":  CheckNetworkPolicies(s, flows, edge),
 				"service addresses": CheckServiceAddresses(s),
+				"client apis":       CheckClientAPIs(s, gateway.Routes),
 				"app containers":    CheckAppContainers(s, artifacts()),
 				"images":            CheckImages(s, artifacts(), imagePrefix),
 				"pinned images":     CheckPinnedImages(s, imagePrefix, env == "staging" || env == "prod"),
@@ -259,13 +262,6 @@ func checkEnvironment(t *testing.T, env string, s Set, viaGateway bool) {
 		}
 		if e, ok := c.Env("COOKIE_SECURE"); ok && e.Value != fmt.Sprint(secure) {
 			t.Errorf("%s: %s: COOKIE_SECURE=%s, want %v", env, c, e.Value, secure)
-		}
-		if e, ok := c.Env("API_HOST"); ok && e.Value != hosts[env] {
-			t.Errorf("%s: %s: API_HOST=%s, want %s", env, c, e.Value, hosts[env])
-		}
-		// Behind a TLS edge that redirects HTTP, the client calls the API over HTTPS.
-		if e, ok := c.Env("API_BASE_URL"); ok && secure && e.Value != "https://"+hosts[env] {
-			t.Errorf("%s: %s: API_BASE_URL=%s, want https://%s", env, c, e.Value, hosts[env])
 		}
 		// Live Stripe in prod needs its live publishable key in the client; staging: test mode.
 		if c.Workload.Name == "client-depl" && secure {

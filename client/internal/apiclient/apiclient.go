@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,24 +55,43 @@ func StatusOf(err error) int {
 
 // Client is safe for concurrent use; make one and reuse it.
 type Client struct {
-	base string // API_BASE_URL without a trailing slash
-	host string // Host header for the ingress; empty: the base URL's host
-	http *http.Client
+	base     string            // API_BASE_URL without a trailing slash
+	host     string            // Host header for the ingress; empty: the base URL's host
+	services map[string]string // path prefix → the URL of the service serving it
+	http     *http.Client
 }
 
-// New returns a client of the API at baseURL (e.g. http://127.0.0.1:8080).
-// host, when not empty, is sent as the Host header. Each call gives up after
-// timeout.
-func New(baseURL, host string, timeout time.Duration) (*Client, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("API base URL %q is not an http(s) URL", baseURL)
+// Endpoints say where the API is.
+type Endpoints struct {
+	// Base is the edge serving every prefix (e.g. http://127.0.0.1:8080);
+	// Host, when not empty, is sent to it as the Host header.
+	Base, Host string
+	// Services maps a path prefix such as "/api/users" to the URL of the
+	// service that serves it, called directly instead of Base.
+	Services map[string]string
+}
+
+// New returns a client of the API at e. Each call gives up after timeout.
+func New(e Endpoints, timeout time.Duration) (*Client, error) {
+	urls := slices.Collect(maps.Values(e.Services))
+	if e.Base != "" || len(urls) == 0 {
+		urls = append(urls, e.Base)
+	}
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("API URL %q is not an http(s) URL", raw)
+		}
+	}
+	services := make(map[string]string, len(e.Services))
+	for prefix, u := range e.Services {
+		services[strings.TrimRight(prefix, "/")] = strings.TrimRight(u, "/")
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 32
 	return &Client{
-		base: strings.TrimRight(baseURL, "/"),
-		host: host,
+		base:     strings.TrimRight(e.Base, "/"),
+		host:     e.Host,
+		services: services,
 		http: &http.Client{
 			Transport: tr,
 			Timeout:   timeout,
@@ -79,6 +100,20 @@ func New(baseURL, host string, timeout time.Duration) (*Client, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}, nil
+}
+
+// target returns the URL path is sent to and the Host header to send, if
+// any: the service serving path's prefix, else the edge.
+func (c *Client) target(path string) (string, string, error) {
+	for prefix, u := range c.services {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") || strings.HasPrefix(path, prefix+"?") {
+			return u + path, "", nil
+		}
+	}
+	if c.base == "" {
+		return "", "", fmt.Errorf("%w: no URL for %s", ErrUnreachable, path)
+	}
+	return c.base + path, c.host, nil
 }
 
 // CloseIdleConnections releases pooled connections (at shutdown).
@@ -118,7 +153,11 @@ func (s *Session) send(ctx context.Context, method, path string, in, out any) (h
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, s.c.base+path, body)
+	target, host, err := s.c.target(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -129,8 +168,8 @@ func (s *Session) send(ctx context.Context, method, path string, in, out any) (h
 	if s.cookie != "" {
 		req.Header.Set("Cookie", s.cookie)
 	}
-	if s.c.host != "" {
-		req.Host = s.c.host
+	if host != "" {
+		req.Host = host
 	}
 	res, err := s.c.http.Do(req)
 	if err != nil {

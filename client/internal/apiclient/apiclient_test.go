@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func newClient(t *testing.T, h http.HandlerFunc, host string) *apiclient.Client 
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := apiclient.New(srv.URL+"/", host, 2*time.Second)
+	c, err := apiclient.New(apiclient.Endpoints{Base: srv.URL + "/", Host: host}, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestUnreachable(t *testing.T) {
 	for name, url := range map[string]string{"refused": down.URL, "timeout": slow.URL} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c, err := apiclient.New(url, "", 100*time.Millisecond)
+			c, err := apiclient.New(apiclient.Endpoints{Base: url}, 100*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,8 +220,70 @@ func TestCreateTicketSendsPrice(t *testing.T) {
 func TestNewRejectsBadBaseURL(t *testing.T) {
 	t.Parallel()
 	for _, u := range []string{"", "localhost:8080", "ftp://x", "http://"} {
-		if _, err := apiclient.New(u, "", time.Second); err == nil {
+		if _, err := apiclient.New(apiclient.Endpoints{Base: u}, time.Second); err == nil {
 			t.Errorf("New(%q) succeeded", u)
 		}
+	}
+}
+
+// TestServicesAreCalledDirectly: a prefix with its own URL goes to that
+// service, without the edge's Host header; the others go to the edge.
+func TestServicesAreCalledDirectly(t *testing.T) {
+	t.Parallel()
+	type hit struct{ server, path, host string }
+	hits := make(chan hit, 4)
+	serve := func(name, body string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			hits <- hit{name, r.URL.Path, r.Host}
+			io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	edge := serve("edge", `[]`)
+	auth := serve("auth", `{"currentUser":null}`)
+	orders := serve("orders", `[]`)
+	c, err := apiclient.New(apiclient.Endpoints{
+		Base: edge.URL, Host: "ticketing.dev",
+		Services: map[string]string{"/api/users": auth.URL + "/", "/api/orders": orders.URL},
+	}, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Session("")
+	ctx := context.Background()
+	if _, err := s.CurrentUser(ctx); err != nil {
+		t.Fatalf("CurrentUser: %v", err)
+	}
+	if _, err := s.Orders(ctx); err != nil {
+		t.Fatalf("Orders: %v", err)
+	}
+	if _, err := s.Tickets(ctx); err != nil {
+		t.Fatalf("Tickets: %v", err)
+	}
+	for _, want := range []hit{
+		{"auth", "/api/users/currentuser", strings.TrimPrefix(auth.URL, "http://")},
+		{"orders", "/api/orders", strings.TrimPrefix(orders.URL, "http://")},
+		{"edge", "/api/tickets", "ticketing.dev"},
+	} {
+		if got := <-hits; got != want {
+			t.Errorf("request went to %+v, want %+v", got, want)
+		}
+	}
+}
+
+// TestNoEdgeForAnUnmappedPrefix: with service URLs only, a path no service
+// serves is an ErrUnreachable, not a request to an empty URL.
+func TestNoEdgeForAnUnmappedPrefix(t *testing.T) {
+	t.Parallel()
+	c, err := apiclient.New(apiclient.Endpoints{Services: map[string]string{"/api/users": "http://127.0.0.1:1"}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Session("").Tickets(context.Background()); !errors.Is(err, apiclient.ErrUnreachable) {
+		t.Errorf("Tickets = %v, want ErrUnreachable", err)
+	}
+	if _, err := apiclient.New(apiclient.Endpoints{Services: map[string]string{"/api/users": "auth-srv:3000"}}, time.Second); err == nil {
+		t.Error("New accepted a service URL without a scheme")
 	}
 }

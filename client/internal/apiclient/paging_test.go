@@ -38,7 +38,7 @@ func TestTicketsPage(t *testing.T) {
 				w.Write([]byte(`[{"id":"` + id1 + `","title":"a","price":1,"userId":"u","version":0}]`))
 			}))
 			t.Cleanup(srv.Close)
-			c, err := apiclient.New(srv.URL, "", 2*time.Second)
+			c, err := apiclient.New(apiclient.Endpoints{Base: srv.URL}, 2*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func TestTicketsPageError(t *testing.T) {
 		w.Write([]byte(`{"errors":[{"message":"After must be a valid ticket id","field":"after"}]}`))
 	}))
 	t.Cleanup(srv.Close)
-	c, err := apiclient.New(srv.URL, "", 2*time.Second)
+	c, err := apiclient.New(apiclient.Endpoints{Base: srv.URL}, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,17 @@ type Config struct {
 	Port string // default 3000
 
 	// APIBaseURL is where the API is reached: the ingress (or the dev gateway),
-	// e.g. http://127.0.0.1:8080. Required.
+	// e.g. http://127.0.0.1:8080. Required unless every API prefix has its
+	// own URL in APIServices.
 	APIBaseURL string
-	// APIHost, when set, is sent as the Host header of API requests, so the
-	// ingress routes them by its host rule (e.g. ticketing.dev).
+	// APIHost, when set, is sent as the Host header of requests to APIBaseURL,
+	// so the ingress routes them by its host rule (e.g. ticketing.dev).
 	APIHost string
+	// APIServices maps an API path prefix to the URL of the service that
+	// serves it, called directly instead of through APIBaseURL: in a
+	// cluster, the in-cluster Service (AUTH_API_URL=http://auth-srv:3000, …),
+	// so the client never goes out to the public edge and back.
+	APIServices map[string]string
 	// StripePublishableKey, when set, makes the pay control collect a card
 	// with Stripe.js; without it the client pays with the test token tok_visa.
 	StripePublishableKey string
@@ -35,6 +41,20 @@ type Config struct {
 // Addr is the address the HTTP server listens on.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, c.Port) }
 
+// APIServiceVars are the variables naming one API service's own URL, with
+// the path prefix it serves (SPEC §1).
+var APIServiceVars = []struct{ Var, Prefix, Example string }{
+	{"AUTH_API_URL", "/api/users", "auth-srv"},
+	{"TICKETS_API_URL", "/api/tickets", "tickets-srv"},
+	{"ORDERS_API_URL", "/api/orders", "orders-srv"},
+	{"PAYMENTS_API_URL", "/api/payments", "payments-srv"},
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // Load reads the configuration with getenv. Every missing or invalid
 // variable is reported at once, by name.
 func Load(getenv func(string) string) (Config, error) {
@@ -44,6 +64,7 @@ func Load(getenv func(string) string) (Config, error) {
 		APIBaseURL:           strings.TrimRight(getenv("API_BASE_URL"), "/"),
 		APIHost:              getenv("API_HOST"),
 		StripePublishableKey: getenv("STRIPE_PUBLISHABLE_KEY"),
+		APIServices:          map[string]string{},
 		APITimeout:           5 * time.Second,
 		ShutdownTimeout:      10 * time.Second,
 	}
@@ -51,9 +72,20 @@ func Load(getenv func(string) string) (Config, error) {
 	if p, err := strconv.Atoi(cfg.Port); err != nil || p < 0 || p > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be a port number, got %q", cfg.Port))
 	}
-	if cfg.APIBaseURL == "" {
-		errs = append(errs, errors.New("API_BASE_URL must be set"))
-	} else if u, err := url.Parse(cfg.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	for _, s := range APIServiceVars {
+		v := strings.TrimRight(getenv(s.Var), "/")
+		switch {
+		case v == "":
+		case !isHTTPURL(v):
+			errs = append(errs, fmt.Errorf("%s must be an http(s) URL such as http://%s:3000, got %q", s.Var, s.Example, v))
+		default:
+			cfg.APIServices[s.Prefix] = v
+		}
+	}
+	switch {
+	case cfg.APIBaseURL == "" && len(cfg.APIServices) < len(APIServiceVars):
+		errs = append(errs, errors.New("API_BASE_URL must be set (or every one of AUTH_API_URL, TICKETS_API_URL, ORDERS_API_URL, PAYMENTS_API_URL)"))
+	case cfg.APIBaseURL != "" && !isHTTPURL(cfg.APIBaseURL):
 		errs = append(errs, fmt.Errorf("API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080, got %q", cfg.APIBaseURL))
 	}
 	// The key is sent to every browser: refuse a secret or restricted key

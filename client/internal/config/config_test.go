@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -42,6 +43,28 @@ func TestLoad(t *testing.T) {
 					t.Errorf("APIHost, key = %q, %q", c.APIHost, c.StripePublishableKey)
 				}
 			},
+		},
+		{
+			name: "every API service in the cluster, no edge",
+			env: map[string]string{"AUTH_API_URL": "http://auth-srv:3000/", "TICKETS_API_URL": "http://tickets-srv:3000",
+				"ORDERS_API_URL": "http://orders-srv:3000", "PAYMENTS_API_URL": "http://payments-srv:3000"},
+			check: func(t *testing.T, c config.Config) {
+				want := map[string]string{"/api/users": "http://auth-srv:3000", "/api/tickets": "http://tickets-srv:3000",
+					"/api/orders": "http://orders-srv:3000", "/api/payments": "http://payments-srv:3000"}
+				if !maps.Equal(c.APIServices, want) || c.APIBaseURL != "" {
+					t.Errorf("APIServices = %v, APIBaseURL = %q; want %v and none", c.APIServices, c.APIBaseURL, want)
+				}
+			},
+		},
+		{
+			name:    "some API services and no edge",
+			env:     map[string]string{"AUTH_API_URL": "http://auth-srv:3000"},
+			wantErr: []string{"API_BASE_URL must be set (or every one of AUTH_API_URL"},
+		},
+		{
+			name:    "an API service that is not a URL",
+			env:     map[string]string{"API_BASE_URL": "http://ingress.local", "ORDERS_API_URL": "orders-srv:3000"},
+			wantErr: []string{"ORDERS_API_URL must be an http(s) URL"},
 		},
 		{name: "nothing set", env: map[string]string{}, wantErr: []string{"API_BASE_URL must be set"}},
 		{name: "not a URL", env: map[string]string{"API_BASE_URL": "127.0.0.1:8080"}, wantErr: []string{"API_BASE_URL must be an http(s) URL"}},

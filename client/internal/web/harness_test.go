@@ -33,7 +33,7 @@ func newHarness(t *testing.T, opt Options) *harness {
 
 func newHarnessAt(t *testing.T, f *fakeAPI, apiURL string, opt Options) *harness {
 	t.Helper()
-	api, err := apiclient.New(apiURL, "ticketing.dev", 5*time.Second)
+	api, err := apiclient.New(apiclient.Endpoints{Base: apiURL, Host: "ticketing.dev"}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func pagedClient(t *testing.T, api http.Handler) http.Handler {
 	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	c, err := apiclient.New(srv.URL, "", 5*time.Second)
+	c, err := apiclient.New(apiclient.Endpoints{Base: srv.URL}, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,11 +135,24 @@ func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
+		targets[p.name] = &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	}
+	for _, p := range parts {
+		port, _ := strconv.Atoi(targets[p.name].Port())
 		env, err := stack.ServiceEnv(l.stackEnv, p.name+"-dev", port, l.cfg.DBPrefix+p.name)
 		if err != nil {
 			return nil, err
 		}
 		env["API_BASE_URL"] = l.gatewayURL
+		if p.name == "client" {
+			// The client calls each API service directly (AUTH_API_URL, …),
+			// as it calls the in-cluster Services in Kubernetes.
+			for _, r := range gateway.Routes {
+				if r.Service != "client" {
+					env[strings.ToUpper(r.Service)+"_API_URL"] = targets[r.Service].String()
+				}
+			}
+		}
 		penv := func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -149,7 +164,6 @@ func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
 		l.wg.Go(func() {
 			supervise(ctx, run, l.up, func(err error) { l.fail(fmt.Errorf("%s: %w", p.name, err)) }, plog, defaultBackoff)
 		})
-		targets[p.name] = &url.URL{Scheme: "http", Host: "127.0.0.1:" + env["PORT"]}
 	}
 	for _, p := range parts {
 		if err := waitReady(ctx, targets[p.name].String()+p.ready); err != nil {
