@@ -163,8 +163,9 @@ func TestRedisUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	redis := startProxy(t, u.Host)
+	u.Host = redis.addr // the same password, through the proxy
 	c := newCluster(t)
-	exp := c.start("expiration", map[string]string{"REDIS_URL": redisDB(t, "redis://"+redis.addr)})
+	exp := c.start("expiration", map[string]string{"REDIS_URL": redisDB(t, u.String())})
 	pub := c.nats.connect(t)
 	user := newUser(t)
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"time"
 
@@ -15,7 +16,9 @@ import (
 )
 
 // startNATS starts the broker BUS names — NATS Streaming (the default) or
-// nats-server with JetStream — embedded, or uses NATS_URL.
+// nats-server with JetStream — embedded, or uses NATS_URL. A broker it
+// starts requires a user and a password made for this run, as the cluster's
+// does; NATS_URL carries them (nats://user:password@host:port).
 func startNATS(ctx context.Context, cfg Config, log *slog.Logger) (part, error) {
 	switch b := cfg.Getenv(EnvBus); b {
 	case "", BusStan:
@@ -44,13 +47,19 @@ func startStan(_ context.Context, cfg Config, log *slog.Logger) (part, error) {
 	nOpts := stand.DefaultNatsServerOptions // a copy
 	nOpts.Host = "127.0.0.1"
 	nOpts.Port = natsserver.RANDOM_PORT
+	// The streaming server's own connection uses these too.
+	nOpts.Username, nOpts.Password = natsUser, randomSecret()
 	srv, err := stand.RunServerWithOpts(sOpts, &nOpts)
 	if err != nil {
 		return part{}, fmt.Errorf("nats streaming: %w", err)
 	}
-	url := srv.ClientURL()
+	url, err := withUser(srv.ClientURL(), nOpts.Username, nOpts.Password)
+	if err != nil {
+		srv.Shutdown()
+		return part{}, err
+	}
 	log.Info("started", "server", "nats-streaming", "kind", "embedded", "store", sOpts.StoreType,
-		"url", url, "cluster_id", ClusterID, "dir", sOpts.FilestoreDir)
+		"url", srv.ClientURL(), "user", natsUser, "cluster_id", ClusterID, "dir", sOpts.FilestoreDir)
 	return part{
 		name: "nats-streaming",
 		env:  map[string]string{EnvBus: BusStan, EnvNATSURL: url, EnvNATSClusterID: ClusterID},
@@ -76,9 +85,10 @@ func startJetStream(_ context.Context, cfg Config, log *slog.Logger) (part, erro
 		}
 		dir, cleanup = tmp, func() error { return os.RemoveAll(tmp) }
 	}
+	password := randomSecret()
 	srv, err := natsserver.NewServer(&natsserver.Options{
 		Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, NoLog: true, NoSigs: true,
-		JetStream: true, StoreDir: dir,
+		JetStream: true, StoreDir: dir, Username: natsUser, Password: password,
 	})
 	if err != nil {
 		return part{name: "nats-jetstream"}, errors.Join(fmt.Errorf("nats jetstream: %w", err), cleanup())
@@ -88,11 +98,29 @@ func startJetStream(_ context.Context, cfg Config, log *slog.Logger) (part, erro
 		srv.Shutdown()
 		return part{name: "nats-jetstream"}, errors.Join(errors.New("nats jetstream not ready in 10s"), cleanup())
 	}
-	env[EnvNATSURL] = srv.ClientURL()
-	log.Info("started", "server", "nats-jetstream", "kind", "embedded", "url", srv.ClientURL(), "dir", dir)
+	url, err := withUser(srv.ClientURL(), natsUser, password)
+	if err != nil {
+		srv.Shutdown()
+		return part{name: "nats-jetstream"}, errors.Join(err, cleanup())
+	}
+	env[EnvNATSURL] = url
+	log.Info("started", "server", "nats-jetstream", "kind", "embedded", "url", srv.ClientURL(), "user", natsUser, "dir", dir)
 	return part{
 		name: "nats-jetstream",
 		env:  env,
 		stop: func() error { srv.Shutdown(); srv.WaitForShutdown(); return cleanup() },
 	}, nil
+}
+
+// natsUser is the user of the brokers the stack starts.
+const natsUser = "gittix-dev"
+
+// withUser returns the NATS URL u carrying user and password.
+func withUser(u, user, password string) (string, error) {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("nats url %q: %w", u, err)
+	}
+	p.User = url.UserPassword(user, password)
+	return p.String(), nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
@@ -68,9 +69,9 @@ func TestStartStop(t *testing.T) {
 				}
 			}
 			for _, line := range s.EnvLines() {
-				if k, v, _ := strings.Cut(line, "="); k == stack.EnvNATSURL && !strings.HasPrefix(v, "nats://127.0.0.1:") ||
+				if k, v, _ := strings.Cut(line, "="); k == stack.EnvNATSURL && !strings.Contains(v, "@127.0.0.1:") ||
 					k == stack.EnvMongoURI && !strings.HasPrefix(v, "mongodb://127.0.0.1:") ||
-					k == stack.EnvRedisURL && !strings.HasPrefix(v, "redis://127.0.0.1:") ||
+					k == stack.EnvRedisURL && !(strings.HasPrefix(v, "redis://:") && strings.Contains(v, "@127.0.0.1:")) ||
 					k == stack.EnvStripeAPIBase && !strings.HasPrefix(v, "http://127.0.0.1:") {
 					t.Errorf("%s: not on 127.0.0.1", line)
 				}
@@ -109,6 +110,16 @@ func useAll(t *testing.T, env map[string]string) {
 		t.Errorf("stan publish: %v", err)
 	}
 	_ = sc.Close()
+	// The stack's own broker requires the user and password of NATS_URL.
+	if u, err := url.Parse(env[stack.EnvNATSURL]); err != nil || u.User == nil {
+		t.Errorf("NATS_URL %q carries no credentials (%v)", env[stack.EnvNATSURL], err)
+	} else {
+		u.User = nil
+		if sc, err := stan.Connect(env[stack.EnvNATSClusterID], "anonymous", stan.NatsURL(u.String())); err == nil {
+			_ = sc.Close()
+			t.Error("stan connected without the credentials of NATS_URL")
+		}
+	}
 
 	opt, err := redis.ParseURL(env[stack.EnvRedisURL])
 	if err != nil {
@@ -119,6 +130,13 @@ func useAll(t *testing.T, env map[string]string) {
 		t.Errorf("redis set: %v", err)
 	}
 	_ = rc.Close()
+	// The stack's own Redis requires the password of REDIS_URL.
+	opt.Password = ""
+	anon := redis.NewClient(opt)
+	if err := anon.Set(ctx, "k", "v", 0).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("redis set without the password: %v, want NOAUTH", err)
+	}
+	_ = anon.Close()
 
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, env[stack.EnvStripeAPIBase]+"/v1/charges", nil)
