@@ -9,6 +9,7 @@ import (
 	"github.com/gittix/ticketing/client/internal/apiclient"
 	"github.com/gittix/ticketing/client/internal/config"
 	"github.com/gittix/ticketing/client/internal/web"
+	"github.com/gittix/ticketing/common/telemetry"
 	commonweb "github.com/gittix/ticketing/common/web"
 )
 
@@ -29,5 +30,5 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	log.Info("listening", "addr", cfg.Addr(), "api", cfg.APIBaseURL, "api_host", cfg.APIHost, "api_services", cfg.APIServices,
 		"stripe_js", cfg.StripePublishableKey != "")
-	return commonweb.Serve(ctx, commonweb.NewServer(cfg.Addr(), pages.Routes()), cfg.ShutdownTimeout)
+	return commonweb.Serve(ctx, commonweb.NewServer(cfg.Addr(), telemetry.HTTP("client", pages.Routes())), cfg.ShutdownTimeout)
 }

@@ -20,8 +20,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/gittix/ticketing/common/env"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // Publisher publishes an event body on a subject. Publish returns once the
@@ -67,6 +72,10 @@ type Config struct {
 	// Transport is TransportStan (the default) or TransportJetStream.
 	Transport string
 
+	// Service names the service in spans and metrics (ConfigFrom sets it);
+	// default: the client id.
+	Service string
+
 	URL       string // nats://host:port
 	ClusterID string // NATS Streaming only; default "ticketing"
 	ClientID  string // unique per process; in Kubernetes the pod name
@@ -92,7 +101,9 @@ var ErrConnLost = errors.New("nats connection lost")
 
 // transport is one broker's implementation of a Conn.
 type transport interface {
-	publish(ctx context.Context, subject events.Subject, data []byte, msgID string) error
+	// publish sends data; traceParent, when not empty, is the W3C trace
+	// context to send with it.
+	publish(ctx context.Context, subject events.Subject, data []byte, msgID, traceParent string) error
 	// subscribe starts s under cfg (defaults applied); deliveries run
 	// through sub, and the returned function stops them.
 	subscribe(cfg ListenerConfig, log *slog.Logger, s Subscription, sub *subscription) (stop func() error, err error)
@@ -104,6 +115,7 @@ type transport interface {
 type Conn struct {
 	t         transport
 	transport string
+	service   string
 	log       *slog.Logger
 	lost      chan error
 	closing   atomic.Bool
@@ -137,7 +149,7 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Conn, error) {
 		return nil, errors.New("bus: client id must be set")
 	}
 	c := &Conn{
-		transport: cfg.Transport, log: log, lost: make(chan error, 1),
+		transport: cfg.Transport, service: cmp.Or(cfg.Service, cfg.ClientID), log: log, lost: make(chan error, 1),
 		maxDeliveries: cmp.Or(cfg.MaxDeliveries, 10),
 	}
 	var err error
@@ -181,10 +193,19 @@ func (c *Conn) Ping(ctx context.Context) error { return c.t.ping(ctx) }
 
 // Publish implements Publisher. It waits for the broker's ack. A message id
 // set with WithMsgID travels with the message (JetStream).
+//
+// The publish is a producer span, a child of ctx's span; its trace context
+// goes with the message (see traceparent.go).
 func (c *Conn) Publish(ctx context.Context, subject events.Subject, data []byte) error {
-	if err := c.t.publish(ctx, subject, data, msgIDFrom(ctx)); err != nil {
+	ctx, span := telemetry.Tracer().Start(ctx, string(subject)+" publish", trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(telemetry.ServiceKey.String(c.service), semconv.MessagingSystemKey.String("nats"),
+			semconv.MessagingDestinationName(string(subject))))
+	defer span.End()
+	if err := c.t.publish(ctx, subject, data, msgIDFrom(ctx), telemetry.TraceParent(ctx)); err != nil {
+		span.SetStatus(codes.Error, err.Error())
 		return fmt.Errorf("publish %s: %w", subject, err)
 	}
+	telemetry.For(c.service).Published.WithLabelValues(string(subject)).Inc()
 	return nil
 }
 
@@ -217,6 +238,7 @@ func ConfigFrom(r *env.Reader, name string) Config {
 		r.Fail(fmt.Errorf("BUS is %q, want %s or %s", transport, TransportStan, TransportJetStream))
 	}
 	return Config{
+		Service:        name,
 		Transport:      transport,
 		URL:            r.Required("NATS_URL"),
 		ClusterID:      r.String("NATS_CLUSTER_ID", "ticketing"),

@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // The JetStream layout. Every name here is part of a deployment's state:
@@ -269,7 +270,7 @@ func (t *jsTransport) ping(context.Context) error {
 	return nil
 }
 
-func (t *jsTransport) publish(ctx context.Context, subject events.Subject, data []byte, msgID string) error {
+func (t *jsTransport) publish(ctx context.Context, subject events.Subject, data []byte, msgID, traceParent string) error {
 	var opts []jetstream.PublishOpt
 	if msgID != "" {
 		opts = append(opts, jetstream.WithMsgID(msgID))
@@ -278,7 +279,12 @@ func (t *jsTransport) publish(ctx context.Context, subject events.Subject, data 
 		if err := t.ensureSubjects(ctx, subject); err != nil {
 			return err
 		}
-		_, err := t.js.PublishMsg(ctx, &nats.Msg{Subject: string(subject), Data: data}, opts...)
+		msg := &nats.Msg{Subject: string(subject), Data: data}
+		if traceParent != "" {
+			// nats.Header is case-sensitive: the W3C name, lower-case.
+			msg.Header = nats.Header{traceParentHeader: []string{traceParent}}
+		}
+		_, err := t.js.PublishMsg(ctx, msg, opts...)
 		// No stream answered: another client may have replaced the
 		// stream's subjects at the same moment. Look again, once.
 		if errors.Is(err, jetstream.ErrNoStreamResponse) && attempt == 0 && t.nc.IsConnected() {
@@ -324,7 +330,11 @@ func (t *jsTransport) subscribe(cfg ListenerConfig, log *slog.Logger, s Subscrip
 			return
 		}
 		seq, deliveries := md.Sequence.Stream, int(md.NumDelivered)
-		ack := s.Dispatch(sub.ctx, log, m.Data(), seq, deliveries > 1, cfg.AckWait)
+		ctx := sub.ctx
+		if tp := m.Headers()[traceParentHeader]; len(tp) > 0 {
+			ctx = telemetry.WithTraceParent(ctx, tp[0])
+		}
+		ack := s.Dispatch(ctx, log, m.Data(), seq, deliveries > 1, cfg.AckWait)
 		if !ack && sub.ctx.Err() == nil && deliveries >= cfg.MaxDeliveries {
 			if err := t.deadLetter(sub.ctx, m, md, cfg.QueueGroup); err != nil {
 				log.Error("dead-letter failed; not acked", "seq", seq, "err", err)

@@ -11,7 +11,13 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // Handler handles one decoded event. Returning nil acks the message;
@@ -141,7 +147,7 @@ func (c *Conn) subscribe(cfg ListenerConfig, log *slog.Logger, s Subscription) e
 	}
 	log = log.With("subject", string(s.Subject), "queue_group", cfg.QueueGroup)
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(withService(context.Background(), c.service))
 	sub := &subscription{ctx: ctx, cancel: cancel}
 	stop, err := c.t.subscribe(cfg, log, s, sub)
 	if err != nil {
@@ -171,17 +177,46 @@ const MaxInflight = 64
 // The handler gets at most the ack wait to finish, since after that the
 // message is delivered again anyway.
 func Dispatch[E events.Event](ctx context.Context, log *slog.Logger, h Handler[E], data []byte, seq uint64, redelivered bool, ackWait time.Duration) (ack bool) {
+	subject := string(events.SubjectOf[E]())
+	service := serviceFrom(ctx)
+	// The delivery continues the publisher's trace: from the JetStream
+	// header (the transport put it in ctx) or the body's field.
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		ctx = telemetry.WithTraceParent(ctx, traceParentFieldOf(data))
+	}
+	ctx, span := telemetry.Tracer().Start(ctx, subject+" process", trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(telemetry.ServiceKey.String(service), semconv.MessagingSystemKey.String("nats"),
+			semconv.MessagingDestinationName(subject), attribute.Int64("messaging.nats.sequence", int64(seq)),
+			attribute.Bool("messaging.redelivered", redelivered)))
+	outcome, begin := "ack", time.Now()
+	defer func() {
+		span.SetAttributes(attribute.String("gittix.outcome", outcome))
+		span.End()
+		if service == "" {
+			return // a test dispatching by hand
+		}
+		m := telemetry.For(service)
+		m.Handled.WithLabelValues(subject, outcome).Inc()
+		m.HandlerTime.WithLabelValues(subject).Observe(time.Since(begin).Seconds())
+		if redelivered {
+			m.Redelivered.WithLabelValues(subject).Inc()
+		}
+	}()
+
 	var e E
 	if err := json.Unmarshal(data, &e); err != nil {
-		log.Error("poison message acked", "seq", seq, "err", err, "data", truncate(data, 256))
+		log.ErrorContext(ctx, "poison message acked", "seq", seq, "err", err, "data", truncate(data, 256))
+		outcome = "poison"
 		return true
 	}
 	ctx, cancel := context.WithTimeout(ctx, ackWait)
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {
-			log.Error("event handler panicked; not acked", "seq", seq, "redelivered", redelivered,
+			log.ErrorContext(ctx, "event handler panicked; not acked", "seq", seq, "redelivered", redelivered,
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			outcome = "panic"
+			span.SetStatus(codes.Error, fmt.Sprint(v))
 			ack = false
 		}
 	}()
@@ -190,10 +225,13 @@ func Dispatch[E events.Event](ctx context.Context, log *slog.Logger, h Handler[E
 	case err == nil:
 		return true
 	case errors.Is(err, ErrDrop):
-		log.Error("event dropped", "seq", seq, "err", err)
+		log.ErrorContext(ctx, "event dropped", "seq", seq, "err", err)
+		outcome = "drop"
 		return true
 	default:
-		log.Warn("event not acked", "seq", seq, "redelivered", redelivered, "err", err)
+		log.WarnContext(ctx, "event not acked", "seq", seq, "redelivered", redelivered, "err", err)
+		outcome = "retry"
+		span.SetStatus(codes.Error, err.Error())
 		return false
 	}
 }

@@ -65,7 +65,10 @@ func (t *stanTransport) ping(context.Context) error {
 	return nil
 }
 
-func (t *stanTransport) publish(ctx context.Context, subject events.Subject, data []byte, _ string) error {
+func (t *stanTransport) publish(ctx context.Context, subject events.Subject, data []byte, _, traceParent string) error {
+	// NATS Streaming has no headers: the trace context is a field of the
+	// JSON body, which listeners that do not know it ignore.
+	data = withTraceParentField(data, traceParent)
 	done := make(chan error, 1)
 	if _, err := t.sc.PublishAsync(string(subject), data, func(_ string, err error) { done <- err }); err != nil {
 		return err

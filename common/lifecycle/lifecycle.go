@@ -13,11 +13,16 @@ import (
 	"time"
 
 	"github.com/gittix/ticketing/common/bus"
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/common/web"
 )
 
 // Service is what Run runs. Every field but Addr and Handler is optional.
 type Service struct {
+	// Name names the service in its traces and metrics: with it, every
+	// request is traced and measured and GET /metrics answers
+	// (telemetry.HTTP).
+	Name    string
 	Addr    string       // where the HTTP server listens
 	Handler http.Handler // the API, or only the probes
 	// DrainTimeout bounds the wait for in-flight requests at shutdown
@@ -80,11 +85,15 @@ func Run(ctx context.Context, log *slog.Logger, s Service) (err error) {
 		}
 	}
 
+	handler := s.Handler
+	if s.Name != "" {
+		handler = telemetry.HTTP(s.Name, handler)
+	}
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()
 	served := make(chan error, 1)
 	go func() {
-		served <- web.Serve(serveCtx, web.NewServer(s.Addr, s.Handler), cmp.Or(s.DrainTimeout, 10*time.Second))
+		served <- web.Serve(serveCtx, web.NewServer(s.Addr, handler), cmp.Or(s.DrainTimeout, 10*time.Second))
 	}()
 	log.Info("service started", "addr", s.Addr, "listeners", len(s.Listeners))
 

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/outbox"
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/common/web"
 )
 
@@ -46,7 +48,7 @@ func RunMongo(ctx context.Context, log *slog.Logger, s MongoService) error {
 	if err != nil {
 		return err
 	}
-	svc := Service{Addr: s.Addr, DrainTimeout: s.DrainTimeout, Close: []func(context.Context) error{client.Disconnect}}
+	svc := Service{Name: s.Name, Addr: s.Addr, DrainTimeout: s.DrainTimeout, Close: []func(context.Context) error{client.Disconnect}}
 	checks := map[string]web.Check{"mongodb": mongodb.Ping(db)}
 	if s.Bus.URL != "" {
 		if svc.Bus, err = bus.Connect(ctx, s.Bus, log); err != nil {
@@ -62,6 +64,7 @@ func RunMongo(ctx context.Context, log *slog.Logger, s MongoService) error {
 		return errors.Join(err, closeNow(client.Disconnect))
 	}
 	svc.Handler, svc.Workers, svc.Listeners = parts.API, parts.Workers, parts.Listeners
+	telemetry.For(s.Name).Register("outbox", outbox.Backlog(db))
 	svc.Listen = bus.ListenerConfig{QueueGroup: s.QueueGroup}
 	return Run(ctx, log, svc)
 }

@@ -15,16 +15,20 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // Connect opens a client for uri and returns the database named in the
 // URI's path, or defaultDB when the path names none. It pings the server,
-// for a clear error at start-up.
+// for a clear error at start-up. Commands run in a traced request are spans
+// of the service defaultDB names.
 func Connect(ctx context.Context, uri, defaultDB string) (*mongo.Client, *mongo.Database, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri).
 		SetMaxPoolSize(32).
 		SetServerSelectionTimeout(5 * time.Second).
-		SetTimeout(10 * time.Second))
+		SetTimeout(10 * time.Second).
+		SetMonitor(telemetry.MongoMonitor(defaultDB)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect mongodb: %w", err)
 	}

@@ -9,14 +9,15 @@
 package outbox
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // Field is the name of the array field that holds a document's pending events.
@@ -24,28 +25,49 @@ const Field = "outbox"
 
 // Message is an event waiting in its document to be published.
 //
-// In the document it is one string, "<id> <subject> <json>": a plain value,
-// so that the relay removes it with $pull by value and a filter on _id
-// alone. (FerretDB v1 uses its _id index only for a filter that is exactly
-// {_id: …}, and ignores $pull conditions on sub-documents.)
+// In the document it is one string, "<id> <subject> <json>", or
+// "<id>/<traceparent> <subject> <json>" when the write was traced: a plain
+// value, so that the relay removes it with $pull by value and a filter on
+// _id alone. (FerretDB v1 uses its _id index only for a filter that is
+// exactly {_id: …}, and ignores $pull conditions on sub-documents.)
 type Message struct {
+	// ID is an ObjectID's hex: unique, and it tells when the event was
+	// written (the relay's backlog age).
 	ID      string
 	Subject string
 	Data    string // the JSON body
+	// TraceParent is the W3C trace context of the request that caused the
+	// event: the relay publishes it in that trace.
+	TraceParent string
 }
 
-// New returns the pending message that publishes e.
-func New(e events.Event) (Message, error) {
+// New returns the pending message that publishes e, in the trace of ctx.
+func New(ctx context.Context, e events.Event) (Message, error) {
 	data, err := events.Marshal(e)
 	if err != nil {
 		return Message{}, err
 	}
-	var id [12]byte
-	rand.Read(id[:])
-	return Message{ID: hex.EncodeToString(id[:]), Subject: string(e.Subject()), Data: string(data)}, nil
+	return Message{ID: bson.NewObjectID().Hex(), Subject: string(e.Subject()), Data: string(data),
+		TraceParent: telemetry.TraceParent(ctx)}, nil
 }
 
-func (m Message) String() string { return m.ID + " " + m.Subject + " " + m.Data }
+func (m Message) String() string {
+	id := m.ID
+	if m.TraceParent != "" {
+		id += "/" + m.TraceParent
+	}
+	return id + " " + m.Subject + " " + m.Data
+}
+
+// Written returns when m was written (zero for an id that is no ObjectID,
+// as entries of older versions).
+func (m Message) Written() time.Time {
+	id, err := bson.ObjectIDFromHex(m.ID)
+	if err != nil {
+		return time.Time{}
+	}
+	return id.Timestamp()
+}
 
 // MarshalBSONValue stores m as one string.
 func (m Message) MarshalBSONValue() (byte, []byte, error) {
@@ -63,7 +85,8 @@ func (m *Message) UnmarshalBSONValue(t byte, data []byte) error {
 	if len(parts) != 3 {
 		return fmt.Errorf("outbox message %.40q is malformed", s)
 	}
-	*m = Message{ID: parts[0], Subject: parts[1], Data: parts[2]}
+	id, tp, _ := strings.Cut(parts[0], "/")
+	*m = Message{ID: id, Subject: parts[1], Data: parts[2], TraceParent: tp}
 	return nil
 }
 
@@ -73,12 +96,12 @@ func Push(msgs ...Message) bson.E {
 	return bson.E{Key: "$push", Value: bson.D{{Key: Field, Value: bson.D{{Key: "$each", Value: msgs}}}}}
 }
 
-// Messages returns the pending messages that publish evs, in order: what a
-// store pushes with the write that makes the change.
-func Messages(evs ...events.Event) ([]Message, error) {
+// Messages returns the pending messages that publish evs, in order, in the
+// trace of ctx: what a store pushes with the write that makes the change.
+func Messages(ctx context.Context, evs ...events.Event) ([]Message, error) {
 	msgs := make([]Message, 0, len(evs))
 	for _, e := range evs {
-		m, err := New(e)
+		m, err := New(ctx, e)
 		if err != nil {
 			return nil, err
 		}

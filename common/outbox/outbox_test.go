@@ -32,7 +32,7 @@ type doc struct {
 
 func msg(t *testing.T, orderID string) outbox.Message {
 	t.Helper()
-	m, err := outbox.New(events.ExpirationComplete{OrderID: orderID})
+	m, err := outbox.New(context.Background(), events.ExpirationComplete{OrderID: orderID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestPerEntityOrderIsKept(t *testing.T) {
 				return
 			}
 			for i := range updates {
-				m, _ := outbox.New(events.ExpirationComplete{OrderID: fmt.Sprintf("%s%d-%02d", p, e, i)})
+				m, _ := outbox.New(context.Background(), events.ExpirationComplete{OrderID: fmt.Sprintf("%s%d-%02d", p, e, i)})
 				if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 					bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}}, outbox.Push(m)}); err != nil {
 					errc <- err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // Relay publishes the pending events of one collection's documents. Call
@@ -168,7 +169,9 @@ func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
 		for _, m := range doc.Outbox {
 			// The entry's id is the message id: on JetStream a retry
 			// within the duplicate window is stored once.
-			if err := r.pub.Publish(bus.WithMsgID(ctx, m.ID), events.Subject(m.Subject), []byte(m.Data)); err != nil {
+			// It is published in the trace of the request that wrote it.
+			pctx := telemetry.WithTraceParent(bus.WithMsgID(ctx, m.ID), m.TraceParent)
+			if err := r.pub.Publish(pctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
 				return err
 			}
 			// Remove exactly m. If another relay removed it already, the

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/lifecycle"
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/expiration/internal/config"
@@ -41,6 +43,9 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return fmt.Errorf("config: %w", err)
 	}
 	rdb := redis.NewClient(cfg.Redis)
+	if err := redisotel.InstrumentTracing(rdb, redisotel.WithTracerProvider(telemetry.ChildOnly())); err != nil {
+		return errors.Join(fmt.Errorf("trace redis: %w", err), rdb.Close())
+	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err = rdb.Ping(pctx).Err()
 	cancel()
@@ -53,7 +58,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	}
 	client := asynq.NewClientFromRedisClient(rdb)
 	return lifecycle.Run(ctx, log, lifecycle.Service{
-		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Name: "expiration", Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
 		Handler: web.NewRouter(log, map[string]web.Check{
 			"redis": func(ctx context.Context) error { return rdb.Ping(ctx).Err() },
 			"nats":  conn.Ping,

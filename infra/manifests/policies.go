@@ -29,8 +29,9 @@ func (f Flow) String() string { return fmt.Sprintf("%s → %s:%d", f.From, f.To,
 // CheckNetworkPolicies checks the NetworkPolicies: a default deny of both directions for every
 // pod, every workload selected by a policy of its own, and — evaluated as Kubernetes does, a
 // connection needs the sender's egress and the receiver's ingress — exactly the flows of want
-// between the workloads of the set, and from other namespaces only edge → HTTP ports.
-func CheckNetworkPolicies(s Set, want []Flow, edge string) error {
+// between the workloads of the set, and from other namespaces only edge → HTTP ports (and
+// from the namespaces of also, e.g. Prometheus's, to HTTP ports as well).
+func CheckNetworkPolicies(s Set, want []Flow, edge string, also ...string) error {
 	var errs []error
 	pols := s.NetworkPolicies()
 	if !slices.ContainsFunc(pols, func(p *networkingv1.NetworkPolicy) bool {
@@ -92,7 +93,7 @@ func CheckNetworkPolicies(s Set, want []Flow, edge string) error {
 					errs = append(errs, fmt.Errorf("NetworkPolicy %s: ingress from ipBlock %s", p.Name, peer.IPBlock.CIDR))
 				case peer.NamespaceSelector != nil:
 					ns := peer.NamespaceSelector.MatchLabels[nsNameLabel]
-					if ns != edge || len(peer.NamespaceSelector.MatchLabels) != 1 || len(peer.NamespaceSelector.MatchExpressions) > 0 {
+					if ns != edge && !slices.Contains(also, ns) || len(peer.NamespaceSelector.MatchLabels) != 1 || len(peer.NamespaceSelector.MatchExpressions) > 0 {
 						errs = append(errs, fmt.Errorf("NetworkPolicy %s: ingress from namespaces %v, only %s (the edge) may come in", p.Name, peer.NamespaceSelector, edge))
 					}
 					if len(r.Ports) == 0 || slices.ContainsFunc(r.Ports, func(pp networkingv1.NetworkPolicyPort) bool {

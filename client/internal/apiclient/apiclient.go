@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/common/web"
 )
 
@@ -93,7 +94,8 @@ func New(e Endpoints, timeout time.Duration) (*Client, error) {
 		host:     e.Host,
 		services: services,
 		http: &http.Client{
-			Transport: tr,
+			// A client span per call; the API continues its trace.
+			Transport: telemetry.Transport(tr),
 			Timeout:   timeout,
 			// The API never redirects; following one could carry the
 			// browser's cookies somewhere else.

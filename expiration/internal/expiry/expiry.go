@@ -11,9 +11,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // TaskType is the asynq type of an expiration job.
@@ -40,7 +44,15 @@ var ErrBadJob = errors.New("bad expiration job")
 type payload struct {
 	OrderID   string    `json:"orderId"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// TraceParent is the trace context of the order:created that
+	// scheduled the job: the job's own trace links to it.
+	TraceParent string `json:"traceparent,omitempty"`
 }
+
+// lag is how late expiration:complete goes out after expiresAt.
+var lag = telemetry.For("expiration").Histogram("expiration_lag_seconds",
+	"Time from an order's expiresAt to its expiration:complete being acked.",
+	[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30})
 
 // Publisher publishes events and tells whether it is connected;
 // *bus.Conn is one.
@@ -65,7 +77,7 @@ func Schedule(ctx context.Context, enq Enqueuer, orderID string, at time.Time) e
 	if orderID == "" {
 		return fmt.Errorf("%w: no order id", ErrBadJob)
 	}
-	body, err := json.Marshal(payload{OrderID: orderID, ExpiresAt: at})
+	body, err := json.Marshal(payload{OrderID: orderID, ExpiresAt: at, TraceParent: telemetry.TraceParent(ctx)})
 	if err != nil {
 		return fmt.Errorf("encode job: %w", err)
 	}
@@ -96,6 +108,11 @@ func Handler(pub Publisher) asynq.HandlerFunc {
 			// Retrying cannot fix the payload; asynq archives the task.
 			return fmt.Errorf("%w: payload %q: %w", ErrBadJob, t.Payload(), asynq.SkipRetry)
 		}
+		// A delayed job is a trace of its own, linked to the purchase's.
+		ctx, span := telemetry.Tracer().Start(ctx, TaskType+" run", trace.WithNewRoot(),
+			trace.WithLinks(trace.Link{SpanContext: telemetry.SpanContextOf(p.TraceParent)}),
+			trace.WithAttributes(telemetry.ServiceKey.String("expiration"), attribute.String("gittix.order_id", p.OrderID)))
+		defer span.End()
 		if early := time.Until(p.ExpiresAt); early > 0 {
 			timer := time.NewTimer(early)
 			select {
@@ -111,8 +128,10 @@ func Handler(pub Publisher) asynq.HandlerFunc {
 			return fmt.Errorf("expire order %s: %w", p.OrderID, err)
 		}
 		if err := bus.PublishEvent(ctx, pub, events.ExpirationComplete{OrderID: p.OrderID}); err != nil {
+			span.SetStatus(codes.Error, err.Error())
 			return fmt.Errorf("expire order %s: %w", p.OrderID, err)
 		}
+		lag.WithLabelValues().Observe(time.Since(p.ExpiresAt).Seconds())
 		return nil
 	}
 }

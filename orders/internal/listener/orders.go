@@ -38,7 +38,7 @@ func ExpirationComplete(svc *order.Service, log *slog.Logger) bus.Handler[events
 		if o.Status != events.StatusCreated && o.Status != events.StatusAwaitingPayment {
 			return nil
 		}
-		_, err = svc.Cancel(ctx, o)
+		_, err = svc.Expire(ctx, o)
 		if errors.Is(err, order.ErrCompleted) {
 			return nil // paid in the meantime
 		}

@@ -118,7 +118,7 @@ var withoutOutbox = bson.D{{Key: outbox.Field, Value: 0}}
 // Create implements order.Store with a single insert, which claims the
 // ticket and, for an open order under a cap, one of the user's open slots.
 func (s *Orders) Create(ctx context.Context, o order.Order, maxOpen int, evs ...events.Event) error {
-	msgs, err := outbox.Messages(evs...)
+	msgs, err := outbox.Messages(ctx, evs...)
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (s *Orders) ListByUser(ctx context.Context, userID string) ([]order.Order, 
 // also takes or releases the ticket, releases the open slot of an order
 // that is no longer open, and records evs.
 func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...events.Event) error {
-	msgs, err := outbox.Messages(evs...)
+	msgs, err := outbox.Messages(ctx, evs...)
 	if err != nil {
 		return err
 	}

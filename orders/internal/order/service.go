@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
@@ -59,14 +60,30 @@ func (s *Service) Place(ctx context.Context, userID string, ticketID bson.Object
 	if err := s.Orders.Create(ctx, o, s.MaxOpen, created); err != nil {
 		return Order{}, fmt.Errorf("create order: %w", err)
 	}
+	outcomes.WithLabelValues("created").Inc()
 	return o, nil
 }
+
+// outcomes counts the orders by what became of them: the funnel of the
+// dashboards (created → paid, or cancelled by the buyer, or expired).
+var outcomes = telemetry.For("orders").Counter("orders_total",
+	"Orders by outcome: created, paid, cancelled (by the buyer), expired.", "outcome")
 
 // Cancel cancels o, freeing its ticket, and publishes order:cancelled.
 // An order already cancelled is returned unchanged, without a second event;
 // a complete order gives ErrCompleted.
 func (s *Service) Cancel(ctx context.Context, o Order) (Order, error) {
-	return s.change(ctx, o, func(o Order) (Order, []events.Event, error) {
+	return s.cancel(ctx, o, "cancelled")
+}
+
+// Expire is Cancel for an order whose time ran out (expiration:complete);
+// it is counted as expired.
+func (s *Service) Expire(ctx context.Context, o Order) (Order, error) {
+	return s.cancel(ctx, o, "expired")
+}
+
+func (s *Service) cancel(ctx context.Context, o Order, outcome string) (Order, error) {
+	return s.change(ctx, o, outcome, func(o Order) (Order, []events.Event, error) {
 		switch o.Status {
 		case events.StatusCancelled:
 			return o, nil, nil
@@ -87,7 +104,7 @@ func (s *Service) Cancel(ctx context.Context, o Order) (Order, error) {
 // already complete is returned unchanged; a cancelled one gives
 // ErrCancelled. No event announces it (SPEC §8 lists none).
 func (s *Service) Complete(ctx context.Context, o Order) (Order, error) {
-	return s.change(ctx, o, func(o Order) (Order, []events.Event, error) {
+	return s.change(ctx, o, "paid", func(o Order) (Order, []events.Event, error) {
 		switch o.Status {
 		case events.StatusComplete:
 			return o, nil, nil
@@ -102,8 +119,9 @@ func (s *Service) Complete(ctx context.Context, o Order) (Order, error) {
 
 // change applies decide to o with a compare-and-set, re-reading the order
 // and deciding again when it changed meanwhile. decide returning its
-// argument means there is nothing to write.
-func (s *Service) change(ctx context.Context, o Order, decide func(Order) (Order, []events.Event, error)) (Order, error) {
+// argument means there is nothing to write; a write counts the order under
+// outcome.
+func (s *Service) change(ctx context.Context, o Order, outcome string, decide func(Order) (Order, []events.Event, error)) (Order, error) {
 	for range maxAttempts {
 		next, evs, err := decide(o)
 		if err != nil || next.Version == o.Version {
@@ -111,6 +129,7 @@ func (s *Service) change(ctx context.Context, o Order, decide func(Order) (Order
 		}
 		err = s.Orders.Update(ctx, o, next, evs...)
 		if err == nil {
+			outcomes.WithLabelValues(outcome).Inc()
 			return next, nil
 		}
 		if !errors.Is(err, ErrConflict) {

@@ -100,7 +100,7 @@ func (s *Payments) Release(ctx context.Context, id bson.ObjectID, claimedAt time
 // Complete implements payment.Payments: the charge and its event in one
 // single-document write.
 func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID string, e events.PaymentCreated) error {
-	msgs, err := outbox.Messages(e)
+	msgs, err := outbox.Messages(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Payments) Complete(ctx context.Context, id bson.ObjectID, stripeID stri
 // Refunded implements payment.Payments: the refund and its event in one
 // single-document write, made once (the filter wants no refund yet).
 func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID string, at time.Time, e events.PaymentRefunded) error {
-	msgs, err := outbox.Messages(e)
+	msgs, err := outbox.Messages(ctx, e)
 	if err != nil {
 		return err
 	}

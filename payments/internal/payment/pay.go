@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/telemetry"
 )
 
 // ClaimTimeout is how long a pending claim keeps other requests from
@@ -31,6 +32,9 @@ type Service struct {
 // order: the others get ErrInProgress or ErrAlreadyPaid.
 //
 // Errors: ErrNotFound, ErrNotOwner, ErrOrderCancelled, ErrAlreadyPaid,
+// declines counts the cards the processor declined.
+var declines = telemetry.For("payments").Counter("payments_declined_total", "Card payments the processor declined.")
+
 // ErrInProgress, *DeclinedError, *RejectedError, ErrProcessorDown.
 func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID, token string) (Payment, error) {
 	o, err := s.Orders.Get(ctx, orderID)
@@ -73,6 +77,7 @@ func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID,
 	})
 	if err != nil {
 		if _, declined := errors.AsType[*DeclinedError](err); declined {
+			declines.WithLabelValues().Inc()
 			// Counted before the claim goes, so the next attempt uses a new key.
 			if err := s.Orders.AddDecline(ctx, orderID); err != nil {
 				s.log().Error("count card decline", "order_id", orderID.Hex(), "err", err)

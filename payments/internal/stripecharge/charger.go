@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 
+	"github.com/gittix/ticketing/common/telemetry"
 	"github.com/gittix/ticketing/payments/internal/payment"
 )
 
@@ -29,7 +30,7 @@ var _ payment.Charger = (*Charger)(nil)
 // stripe-mock URL) or, when base is empty, on Stripe's.
 func New(key, base string, log *slog.Logger) *Charger {
 	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: Timeout},
+		HTTPClient:        &http.Client{Timeout: Timeout, Transport: telemetry.Transport(nil)}, // a client span per call
 		LeveledLogger:     leveledLogger{log.With("component", "stripe")},
 		MaxNetworkRetries: stripe.Int64(1), // safe: every charge carries an idempotency key
 	}

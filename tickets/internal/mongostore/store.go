@@ -61,7 +61,7 @@ var listed = bson.D{{Key: outbox.Field, Value: 0}, {Key: "cancelledOrders", Valu
 // Create implements ticket.Store.
 func (s *Store) Create(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
 	t.ID, t.Version, t.OrderID = bson.NewObjectID(), 0, ""
-	msgs, err := outbox.Messages(t.CreatedEvent())
+	msgs, err := outbox.Messages(ctx, t.CreatedEvent())
 	if err != nil {
 		return ticket.Ticket{}, err
 	}
@@ -129,7 +129,7 @@ func listFilter(after bson.ObjectID) bson.D {
 func (s *Store) Save(ctx context.Context, t ticket.Ticket) (ticket.Ticket, error) {
 	read := t.Version
 	t.Version++
-	msgs, err := outbox.Messages(t.UpdatedEvent())
+	msgs, err := outbox.Messages(ctx, t.UpdatedEvent())
 	if err != nil {
 		return ticket.Ticket{}, err
 	}

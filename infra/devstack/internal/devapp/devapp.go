@@ -22,6 +22,7 @@ import (
 	clientapp "github.com/gittix/ticketing/client/app"
 	expirationapp "github.com/gittix/ticketing/expiration/app"
 	"github.com/gittix/ticketing/infra/devstack/gateway"
+	"github.com/gittix/ticketing/infra/devstack/internal/devtrace"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
@@ -53,6 +54,9 @@ type Config struct {
 	// EXPIRATION_WINDOW_SECONDS, STRIPE_PUBLISHABLE_KEY, …) and is handed to
 	// the stack, which uses MONGO_URI, NATS_URL, REDIS_URL or
 	// STRIPE_API_BASE instead of starting its own server where one is set.
+	// DEV_TRACING=off leaves tracing off; else every request and event is
+	// traced in memory and shown under /dev/traces, with the services'
+	// metrics under /dev/metrics (package devtrace).
 	Getenv func(string) string
 	// DBPrefix is put before each service's database name, so that several
 	// apps can share one MongoDB server.
@@ -101,7 +105,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 	if err != nil {
 		return err
 	}
-	defer serve(ln, Gateway(targets))()
+	front := http.NewServeMux()
+	front.Handle("/", Gateway(targets))
+	if getenv("DEV_TRACING") != "off" {
+		names := make([]string, 0, len(parts))
+		for _, p := range parts {
+			names = append(names, p.name)
+		}
+		front.Handle("/dev/", devtrace.Handler(devtrace.Install(), names))
+	}
+	defer serve(ln, front)()
 	close(l.up)
 	if ready != nil {
 		ready(gatewayURL)

@@ -18,7 +18,7 @@ import (
 // startNATS starts the broker BUS names — NATS Streaming (the default) or
 // nats-server with JetStream — embedded, or uses NATS_URL. A broker it
 // starts requires a user and a password made for this run, as the cluster's
-// does; NATS_URL carries them (nats://user:password@host:port).
+// does; NATS_URL carries them (in its user-info part).
 func startNATS(ctx context.Context, cfg Config, log *slog.Logger) (part, error) {
 	switch b := cfg.Getenv(EnvBus); b {
 	case "", BusStan:
