@@ -30,6 +30,11 @@ import (
 )
 
 type config struct {
+	// traced: the app traces every request and event (DEV_TRACING on, at
+	// 100 % sampling, into make dev's in-memory recorder); the other
+	// passes run with tracing off.
+	traced bool
+
 	duration, warmup     time.Duration
 	conns, purchaseConns int
 	catalogue            int
@@ -155,6 +160,17 @@ func run(ctx context.Context, cfg config, log *slog.Logger) (*report, error) {
 			return rep, fmt.Errorf("on jetstream: %w", err)
 		}
 	}
+	if cfg.runs("tracing") && cfg.runs("browse") && cfg.runs("purchase") {
+		// browse and purchase again with every request traced: the cost of
+		// tracing, beside the untraced rows of the first pass. Last of the
+		// in-process passes, since tracing, once on, stays on in a process.
+		tr := cfg
+		tr.only, tr.traced = []string{"browse", "purchase"}, true
+		if err := inProcess(ctx, tr, rep, log, stack.BusStan); err != nil {
+			return rep, fmt.Errorf("traced: %w", err)
+		}
+		rep.rows = append(rep.rows, tracingCost(rep.rows))
+	}
 	if cfg.runs("footprint") {
 		log.Info("footprint: building the services and running each as a process")
 		foot, rows, failures, err := footprint(ctx, cfg.fp, log)
@@ -180,12 +196,13 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger, b
 	defer logf.Close()
 	appLog := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	log.Info("starting the app", "app_log", cfg.appLog, "bus", broker)
+	log.Info("starting the app", "app_log", cfg.appLog, "bus", broker, "traced", cfg.traced)
 	a, err := startApp(ctx, map[string]string{
 		stack.EnvBus:                broker,
 		"JWT_KEY":                   randomKey(),
 		"EXPIRATION_WINDOW_SECONDS": strconv.Itoa(cfg.window),
 		"TICKETS_PER_HOUR":          "10000000", // one seller lists the whole catalogue
+		"DEV_TRACING":               map[bool]string{true: "on", false: "off"}[cfg.traced],
 	}, appLog)
 	if err != nil {
 		return err
@@ -207,6 +224,9 @@ func inProcess(ctx context.Context, cfg config, rep *report, log *slog.Logger, b
 	b := &bench{cfg: cfg, rep: rep, a: a, log: log, window: time.Duration(cfg.window) * time.Second}
 	if broker != stack.BusStan {
 		b.label = " [" + broker + "]"
+	}
+	if cfg.traced {
+		b.label += " [traced]"
 	}
 	// The orders of expiration, contention and propagation expire (the
 	// short window) and give their tickets back before purchase. Purchase
@@ -340,6 +360,9 @@ func (b *bench) purchase(ctx context.Context) error {
 	b.log.Info("purchase", "conns", b.cfg.purchaseConns, "duration", b.cfg.purchaseDuration)
 	r, sold := purchase(ctx, b.a.api, pool, b.cfg.purchaseConns, b.cfg.purchaseWarmup, b.cfg.purchaseDuration)
 	b.add(r)
+	if b.cfg.traced {
+		return nil // the drain was measured untraced
+	}
 	b.log.Info("purchase: watching the orders expire and their tickets come back", "orders", sold, "for at most", b.cfg.drainTimeout)
 	b.add(drain(ctx, b.a, b.cfg.drainTimeout, b.log))
 	return nil

@@ -141,3 +141,19 @@ func TestParseFlags(t *testing.T) {
 		t.Errorf("defaults = catalogue %d, conns %d, window %q", all.catalogue, all.conns, all.fp.window)
 	}
 }
+
+func TestTracingCost(t *testing.T) {
+	t.Parallel()
+	r := func(name string, n int) row { return row{scenario: name, elapsed: time.Second, st: stats{n: n}} }
+	got := tracingCost([]row{
+		r("browse (1000 tickets)", 1000), r("  GET /api/tickets", 500), r("purchase", 400),
+		r("purchase [jetstream]", 900),
+		r("browse (1000 tickets) [traced]", 950), r("purchase [traced]", 380),
+	})
+	if got.met != "yes" || !strings.Contains(got.note, "browse 1000 → 950 req/s (-5.0 %)") || !strings.Contains(got.note, "purchase 400 → 380") {
+		t.Errorf("tracingCost = %+v", got)
+	}
+	if got := tracingCost([]row{r("browse (1000 tickets)", 1000), r("browse (1000 tickets) [traced]", 800), r("purchase", 1), r("purchase [traced]", 1)}); got.met != "NO" {
+		t.Errorf("a 20 %% cost met the target: %+v", got)
+	}
+}

@@ -310,6 +310,9 @@ const method = `
 - **purchase** runs last: a distinct new user orders a distinct unreserved ticket per request. Its
   thousands of orders then expire together; **drain** is the time the app takes to work them off
   (reported, never failed: settle above has checked that every event arrives).
+- **[traced]** rows: browse and purchase again, on a fresh app that traces every request and event
+  (make dev's in-memory recorder, 100 % sampling; the rows without the mark ran with tracing off);
+  **tracing cost** is the throughput lost, target ≤ 10 %.
 - **footprint**: the services built with ` + "`go build`" + ` (as the Dockerfiles do: CGO off, ` + "`-ldflags=-s -w`" + `) and
   run as separate processes on fresh backing servers; start-to-ready is from the process start to the
   first 200 of its readiness probe (median and maximum of several starts; the target applies to the

@@ -283,3 +283,32 @@ func drain(ctx context.Context, a *app, timeout time.Duration, log *slog.Logger)
 		len(ids), took.Round(100*time.Millisecond), float64(len(ids))/took.Seconds())
 	return r
 }
+
+// tracingCost compares the throughput of browse and purchase traced and not
+// (rows of the same run): the cost of tracing every request and event.
+func tracingCost(rows []row) row {
+	// The top-level row of scenario s ("browse (1000 tickets)"), traced or
+	// not, of the NATS Streaming passes.
+	rate := func(s string, traced bool) float64 {
+		for _, r := range rows {
+			if strings.HasPrefix(r.scenario, s) && strings.HasSuffix(r.scenario, " [traced]") == traced &&
+				!strings.Contains(r.scenario, "[jetstream]") && r.elapsed > 0 {
+				return float64(r.st.n) / r.elapsed.Seconds()
+			}
+		}
+		return 0
+	}
+	var notes []string
+	worst := 0.0
+	for _, s := range []string{"browse", "purchase"} {
+		off, on := rate(s, false), rate(s, true)
+		if off == 0 || on == 0 {
+			return row{scenario: "tracing cost", target: "≤ 10 % throughput", met: "NO", note: "a pass is missing"}
+		}
+		cost := 100 * (off - on) / off
+		worst = max(worst, cost)
+		notes = append(notes, fmt.Sprintf("%s %.0f → %.0f req/s (%+.1f %%)", s, off, on, -cost))
+	}
+	return row{scenario: "tracing cost", target: "≤ 10 % throughput at 100 % sampling", met: met(worst <= 10),
+		note: strings.Join(notes, "; ")}
+}
