@@ -69,11 +69,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var e *Error
 	switch {
 	case errors.Is(err, ErrUnavailable):
-		log.Warn("unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.WarnContext(r.Context(), "unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = ErrUnavailable
 	case errors.As(err, &e):
 	default:
-		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errInternal
 	}
 	writeJSON(w, e.Status, errorBody{Errors: e.Errors})
