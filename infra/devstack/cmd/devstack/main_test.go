@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestDeps(t *testing.T) {
 		t.Errorf("lines = %v", got)
 	}
 	file, err := os.ReadFile(envFile)
-	if err != nil || !strings.Contains(string(file), "REDIS_URL=redis://127.0.0.1:") {
+	if err != nil || !regexp.MustCompile(`(?m)^REDIS_URL=redis://:\w+@127\.0\.0\.1:\d+$`).Match(file) {
 		t.Errorf("env file = %q, %v", file, err)
 	}
 
