@@ -64,7 +64,11 @@ func RunMongo(ctx context.Context, log *slog.Logger, s MongoService) error {
 		return errors.Join(err, closeNow(client.Disconnect))
 	}
 	svc.Handler, svc.Workers, svc.Listeners = parts.API, parts.Workers, parts.Listeners
-	telemetry.For(s.Name).Register("outbox", outbox.Backlog(db))
+	// One backlog per database: several apps in one process (make dev,
+	// the tests) each report theirs while they run.
+	metrics, key := telemetry.For(s.Name), "outbox/"+db.Name()
+	metrics.Register(key, outbox.Backlog(db))
+	defer metrics.Unregister(key)
 	svc.Listen = bus.ListenerConfig{QueueGroup: s.QueueGroup}
 	return Run(ctx, log, svc)
 }

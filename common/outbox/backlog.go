@@ -12,9 +12,9 @@ import (
 
 var (
 	backlogDesc = prometheus.NewDesc("outbox_pending_events",
-		"Events written but not yet acked by the broker, by collection.", []string{"collection"}, nil)
+		"Events written but not yet acked by the broker, by database and collection.", []string{"database", "collection"}, nil)
 	ageDesc = prometheus.NewDesc("outbox_oldest_event_age_seconds",
-		"Age of the oldest event waiting in the outbox, by collection (0: none waits).", []string{"collection"}, nil)
+		"Age of the oldest event waiting in the outbox, by database and collection (0: none waits).", []string{"database", "collection"}, nil)
 )
 
 // Backlog returns a Prometheus collector of the outbox of every collection
@@ -24,10 +24,10 @@ func Backlog(db *mongo.Database) prometheus.Collector { return backlog{db} }
 
 type backlog struct{ db *mongo.Database }
 
-func (backlog) Describe(ch chan<- *prometheus.Desc) {
-	ch <- backlogDesc
-	ch <- ageDesc
-}
+// Describe describes nothing: an unchecked collector, so that the backlogs
+// of several databases (apps in one process) can be registered side by
+// side; their series differ by the database label.
+func (backlog) Describe(chan<- *prometheus.Desc) {}
 
 func (b backlog) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -58,7 +58,7 @@ func (b backlog) Collect(ch chan<- prometheus.Metric) {
 				}
 			}
 		}
-		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(pending), name)
-		ch <- prometheus.MustNewConstMetric(ageDesc, prometheus.GaugeValue, now.Sub(oldest).Seconds(), name)
+		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(pending), b.db.Name(), name)
+		ch <- prometheus.MustNewConstMetric(ageDesc, prometheus.GaugeValue, now.Sub(oldest).Seconds(), b.db.Name(), name)
 	}
 }

@@ -121,6 +121,16 @@ func (m *Metrics) Register(key string, c prometheus.Collector) {
 	extra(m, key, func() prometheus.Collector { return c })
 }
 
+// Unregister removes what Register registered under key, if anything.
+func (m *Metrics) Unregister(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.extras[key]; ok {
+		m.Registry.Unregister(c)
+		delete(m.extras, key)
+	}
+}
+
 func extra[C prometheus.Collector](m *Metrics, key string, make func() C) C {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -67,10 +67,9 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		Bus:       conn,
 		Listen:    bus.ListenerConfig{QueueGroup: QueueGroup},
 		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(client, log))},
-		Close: []func(context.Context) error{
-			func(context.Context) error { return client.Close() },
-			func(context.Context) error { return rdb.Close() },
-		},
+		// The asynq client shares rdb (its Close refuses a shared
+		// connection): closing rdb closes both.
+		Close: []func(context.Context) error{func(context.Context) error { return rdb.Close() }},
 	})
 }
 
