@@ -10,11 +10,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// MongoMonitor returns a mongo-driver v2 CommandMonitor that makes a client
-// span of each command (find, insert, update, …) a traced request runs. A
-// command outside any trace makes none: the relay's sweeps and the probes
-// stay out of the traces. (The contrib package for driver v2 is untagged.)
+// MongoMonitor returns a mongo-driver v2 CommandMonitor that counts every
+// command the service sends (mongodb_commands_total by command: the store
+// writes and reads behind each request and event) and makes a client span
+// of each command a traced request runs. A command outside any trace makes
+// no span: the relay's sweeps and the probes stay out of the traces. (The
+// contrib package for driver v2 is untagged.)
 func MongoMonitor(service string) *event.CommandMonitor {
+	commands := For(service).Counter("mongodb_commands_total", "MongoDB commands sent, by command name.", "command")
 	var spans sync.Map // request id → trace.Span
 	end := func(id int64, err string) {
 		if s, ok := spans.LoadAndDelete(id); ok {
@@ -27,6 +30,7 @@ func MongoMonitor(service string) *event.CommandMonitor {
 	}
 	return &event.CommandMonitor{
 		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
+			commands.WithLabelValues(e.CommandName).Inc()
 			if !trace.SpanContextFromContext(ctx).IsValid() {
 				return
 			}

@@ -358,12 +358,17 @@ func (b *bench) purchase(ctx context.Context) error {
 		return fmt.Errorf("create the tickets to buy: %w", err)
 	}
 	b.log.Info("purchase", "conns", b.cfg.purchaseConns, "duration", b.cfg.purchaseDuration)
+	before := storeCommands()
 	r, sold := purchase(ctx, b.a.api, pool, b.cfg.purchaseConns, b.cfg.purchaseWarmup, b.cfg.purchaseDuration)
 	b.add(r)
 	if b.cfg.traced {
 		return nil // the drain was measured untraced
 	}
 	b.log.Info("purchase: watching the orders expire and their tickets come back", "orders", sold, "for at most", b.cfg.drainTimeout)
-	b.add(drain(ctx, b.a, b.cfg.drainTimeout, b.log))
+	d, drained := drain(ctx, b.a, b.cfg.drainTimeout, b.log)
+	b.add(d)
+	if drained > 0 {
+		b.add(writeBudget(before, settledCommands(ctx), drained))
+	}
 	return nil
 }

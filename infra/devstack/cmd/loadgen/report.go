@@ -310,6 +310,9 @@ const method = `
 - **purchase** runs last: a distinct new user orders a distinct unreserved ticket per request. Its
   thousands of orders then expire together; **drain** is the time the app takes to work them off
   (reported, never failed: settle above has checked that every event arrives).
+  **store commands per order** divides the MongoDB commands each service sent from the start of
+  purchase until the drain settled (` + "`mongodb_commands_total`" + `, counted by the driver's command monitor)
+  by the orders: the write budget of one order's life, placed → expired.
 - **[traced]** rows: browse and purchase again, on a fresh app that traces every request and event
   (make dev's in-memory recorder, 100 % sampling; the rows without the mark ran with tracing off);
   **tracing cost** is the throughput lost, target ≤ 10 %.

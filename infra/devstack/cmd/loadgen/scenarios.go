@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/telemetry"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
@@ -268,7 +272,10 @@ func settle(ctx context.Context, a *app, after string, timeout time.Duration, lo
 // that all expire: the time until every ticket ordered is released, or how
 // many were within timeout. Slowness is not a failure here: the scenarios
 // before it check that every event arrives.
-func drain(ctx context.Context, a *app, timeout time.Duration, log *slog.Logger) row {
+// drain waits for the orders of purchase to expire and their tickets to be
+// released; it returns the row and how many orders drained (0 when not all
+// did in time).
+func drain(ctx context.Context, a *app, timeout time.Duration, log *slog.Logger) (row, int) {
 	begin := time.Now()
 	ids := a.takeOrdered()
 	n, err := a.waitReleased(ctx, ids, timeout, log)
@@ -277,11 +284,11 @@ func drain(ctx context.Context, a *app, timeout time.Duration, log *slog.Logger)
 	if err != nil {
 		r.note = fmt.Sprintf("%d of the %d tickets ordered released %v after the scenario (-drain-timeout); the app was still applying the burst's events",
 			n, len(ids), took.Round(time.Second))
-		return r
+		return r, 0
 	}
 	r.note = fmt.Sprintf("all %d tickets ordered released %v after the scenario (expiry, order:cancelled, ticket:updated): %.0f orders/s",
 		len(ids), took.Round(100*time.Millisecond), float64(len(ids))/took.Seconds())
-	return r
+	return r, len(ids)
 }
 
 // tracingCost compares the throughput of browse and purchase traced and not
@@ -311,4 +318,79 @@ func tracingCost(rows []row) row {
 	}
 	return row{scenario: "tracing cost", target: "≤ 10 % throughput at 100 % sampling", met: met(worst <= 10),
 		note: strings.Join(notes, "; ")}
+}
+
+// storeServices are the services with a MongoDB database.
+var storeServices = []string{"auth", "tickets", "orders", "payments"}
+
+// storeCommands reads every store service's mongodb_commands_total (this
+// process's registries: the app runs in it), by service and command.
+func storeCommands() map[string]map[string]float64 {
+	out := map[string]map[string]float64{}
+	for _, svc := range storeServices {
+		out[svc] = map[string]float64{}
+		mfs, err := telemetry.For(svc).Registry.Gather()
+		if err != nil {
+			continue
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != "mongodb_commands_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "command" {
+						out[svc][l.GetValue()] += m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// settledCommands is storeCommands once the counts stop moving for a
+// second (the last replica updates after the tickets came back), or after
+// 15 s.
+func settledCommands(ctx context.Context) map[string]map[string]float64 {
+	last := storeCommands()
+	for range 15 {
+		if sleep(ctx, time.Second) != nil {
+			break
+		}
+		now := storeCommands()
+		if maps.EqualFunc(now, last, maps.Equal) {
+			break
+		}
+		last = now
+	}
+	return last
+}
+
+// writeCommands are the commands that write.
+var writeCommands = []string{"insert", "update", "delete", "findAndModify"}
+
+// writeBudget is the store commands per order over its life in the bench
+// (placed, then expired: order:created, expiration:complete,
+// order:cancelled, ticket:updated, every replica and outbox write), per
+// service: writes, then reads.
+func writeBudget(before, after map[string]map[string]float64, orders int) row {
+	var notes []string
+	total := 0.0
+	for _, svc := range storeServices {
+		var writes, reads float64
+		for cmd, v := range after[svc] {
+			n := (v - before[svc][cmd]) / float64(orders)
+			switch {
+			case slices.Contains(writeCommands, cmd):
+				writes += n
+			case cmd == "find" || cmd == "getMore" || cmd == "aggregate" || cmd == "count":
+				reads += n
+			}
+		}
+		total += writes
+		notes = append(notes, fmt.Sprintf("%s %.1f w + %.1f r", svc, writes, reads))
+	}
+	return row{scenario: "  store commands per order", note: fmt.Sprintf("%.1f writes per order life (placed → expired): %s",
+		total, strings.Join(notes, ", "))}
 }
