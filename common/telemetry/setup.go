@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -14,8 +13,9 @@ import (
 
 // Setup readies the process's tracing for service: it installs the W3C
 // Trace Context propagator and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, a
-// TracerProvider exporting over OTLP/HTTP (the exporter reads the other
-// OTEL_EXPORTER_OTLP_* settings, the provider OTEL_TRACES_SAMPLER). Without
+// TracerProvider exporting over OTLP/HTTP in JSON (otlpjson.go; it reads
+// OTEL_EXPORTER_OTLP_HEADERS and _TIMEOUT too, the provider
+// OTEL_TRACES_SAMPLER). Without
 // an endpoint nothing is exported and spans cost next to nothing. The
 // returned shutdown flushes what is buffered.
 func Setup(ctx context.Context, service string, getenv func(string) string) (shutdown func(context.Context) error, err error) {
@@ -23,7 +23,7 @@ func Setup(ctx context.Context, service string, getenv func(string) string) (shu
 	if getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
 		return func(context.Context) error { return nil }, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	exp, err := newOTLPJSON(getenv)
 	if err != nil {
 		return nil, fmt.Errorf("otlp trace exporter: %w", err)
 	}

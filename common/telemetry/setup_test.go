@@ -23,12 +23,12 @@ func TestSetupExportsOverOTLP(t *testing.T) {
 	var got [][]byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/x-protobuf" {
+		if r.URL.Path == "/v1/traces" && r.Header.Get("Content-Type") == "application/json" {
 			mu.Lock()
 			got = append(got, body)
 			mu.Unlock()
 		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.Header().Set("Content-Type", "application/json")
 	}))
 	defer srv.Close()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
