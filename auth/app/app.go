@@ -21,30 +21,39 @@ import (
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/lifecycle"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
 )
 
-// Run loads the configuration from getenv, connects to MongoDB and serves
-// HTTP until ctx is done; then in-flight requests finish (up to the
-// shutdown timeout), the sweeper of expired sign-in counts stops and
-// MongoDB is disconnected (lifecycle.Run's order).
+// QueueGroup is the queue group and durable name of the service's
+// listeners (SPEC §8). Never rename it: a new name replays every channel.
+const QueueGroup = "auth-service"
+
+// Run loads the configuration from getenv, connects to MongoDB and the bus
+// and serves HTTP until ctx is done; then in-flight requests finish (up to
+// the shutdown timeout), the relay and the sweeper of expired sign-in
+// counts stop, the bus closes and MongoDB is disconnected (lifecycle.Run's
+// order).
 func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
-		Name: "auth", MongoURI: cfg.MongoURI, Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
-		Build: func(ctx context.Context, db *mongo.Database, _ *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
-			return NewParts(ctx, db, log, cfg, checks)
+		Name: "auth", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup,
+		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
+		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
+			return NewParts(ctx, db, conn, log, cfg, checks)
 		},
 	})
 }
 
-// NewParts wires the service on db: the API, and the worker that deletes
-// expired sign-in counts where the store has no TTL index.
-func NewParts(ctx context.Context, db *mongo.Database, log *slog.Logger, cfg config.Config, checks map[string]web.Check) (lifecycle.Parts, error) {
-	users, err := mongostore.NewUsers(ctx, db)
+// NewParts wires the service on db: the API; the outbox relay that
+// publishes user:created on pub; and the worker that deletes expired
+// sign-in counts where the store has no TTL index.
+func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *slog.Logger, cfg config.Config, checks map[string]web.Check) (lifecycle.Parts, error) {
+	relay := outbox.NewRelay(db.Collection(mongostore.Collection), pub, log, 0)
+	users, err := mongostore.NewUsers(ctx, db, relay)
 	if err != nil {
 		return lifecycle.Parts{}, err
 	}
@@ -70,7 +79,7 @@ func NewParts(ctx context.Context, db *mongo.Database, log *slog.Logger, cfg con
 		"signin_max_failures", cfg.SignInMaxFailures, "signin_failure_window", cfg.SignInFailureWindow.String(),
 		"signin_max_password_failures", cfg.SignInMaxPasswordFailures, "signups_per_minute", cfg.SignUpsPerMinute)
 	sweep := func(ctx context.Context) error { failures.Sweep(ctx, time.Minute, log); return nil }
-	return lifecycle.Parts{API: api.Routes(), Workers: []func(context.Context) error{sweep}}, nil
+	return lifecycle.Parts{API: api.Routes(), Workers: []func(context.Context) error{relay.Run, sweep}}, nil
 }
 
 // fingerprintKey derives the key of the password fingerprints the sign-in

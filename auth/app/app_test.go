@@ -17,7 +17,7 @@ func TestRunReportsMissingConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("Run with no environment = nil, want an error")
 	}
-	for _, name := range []string{"JWT_KEY", "MONGO_URI"} {
+	for _, name := range []string{"JWT_KEY", "MONGO_URI", "NATS_URL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/auth/app"
+	"github.com/gittix/ticketing/common/bus/bustest"
+	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/testenv"
 )
 
@@ -27,9 +29,13 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	port := testenv.FreePort(t)
+	natsURL, cluster := testenv.NATS(t)
+	created := bustest.Record[events.UserCreated](t, bustest.Connect(t, natsURL, cluster))
 	env := map[string]string{
 		"JWT_KEY":             "auth-app-test-key-0123456789abcdef",
 		"MONGO_URI":           testenv.MongoURIOf(t, db.Name()),
+		"NATS_URL":            natsURL,
+		"NATS_CLUSTER_ID":     cluster,
 		"HOST":                "127.0.0.1",
 		"PORT":                port,
 		"TOKEN_TTL":           "90m",
@@ -68,6 +74,11 @@ func TestRun(t *testing.T) {
 	// It landed in the database named by MONGO_URI, normalised.
 	if n, err := db.Collection("users").CountDocuments(context.Background(), bson.M{"email": "run@test.com"}); err != nil || n != 1 {
 		t.Errorf("users with run@test.com in %s = %d, %v; want 1", db.Name(), n, err)
+	}
+	// Its user:created went out through the outbox, on the real channel.
+	got := created.Wait(t, 1, func(e events.UserCreated) bool { return e.Email == "run@test.com" })
+	if len(got) != 1 || len(got[0].ID) != 24 || got[0].Version != 0 {
+		t.Errorf("user:created = %+v, want one with the user's id and version 0", got)
 	}
 
 	// An in-flight request: headers sent, the handler is reading the body

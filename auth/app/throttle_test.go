@@ -96,7 +96,9 @@ func TestAbuseLimitsAcrossReplicas(t *testing.T) {
 // returns their base URLs.
 func startReplicas(t *testing.T, n int, env map[string]string) []string {
 	t.Helper()
-	vars := map[string]string{"JWT_KEY": "auth-app-test-key-0123456789abcdef", "MONGO_URI": testenv.MongoURIOf(t, testenv.Mongo(t).Name())}
+	natsURL, cluster := testenv.NATS(t)
+	vars := map[string]string{"JWT_KEY": "auth-app-test-key-0123456789abcdef", "MONGO_URI": testenv.MongoURIOf(t, testenv.Mongo(t).Name()),
+		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster}
 	maps.Copy(vars, env)
 	bases := make([]string, n)
 	for i := range bases {

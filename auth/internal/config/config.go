@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/env"
 )
 
@@ -15,6 +16,7 @@ import (
 type Config struct {
 	JWTKey          []byte        // JWT_KEY, required, at least auth.MinKeyLen bytes
 	MongoURI        string        // MONGO_URI, required; the database is the URI's path, else "auth"
+	Bus             bus.Config    // BUS, NATS_URL (required), NATS_CLUSTER_ID, NATS_CLIENT_ID: user:created goes out on it
 	Addr            string        // HOST (default: every interface, as in a pod) and PORT (3000)
 	TokenTTL        time.Duration // TOKEN_TTL, a Go duration; default 24h
 	CookieSecure    bool          // COOKIE_SECURE, default false (plain-HTTP development)
@@ -42,6 +44,7 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		JWTKey:          r.Secret("JWT_KEY", auth.MinKeyLen),
 		MongoURI:        r.Required("MONGO_URI"),
+		Bus:             bus.ConfigFrom(r, "auth"),
 		Addr:            r.Addr("3000"),
 		TokenTTL:        r.Duration("TOKEN_TTL", 24*time.Hour),
 		CookieSecure:    r.Bool("COOKIE_SECURE", false),

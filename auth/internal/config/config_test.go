@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gittix/ticketing/common/bus"
 )
 
 func vars(m map[string]string) func(string) string {
@@ -13,10 +15,15 @@ func vars(m map[string]string) func(string) string {
 
 func TestLoadDefaults(t *testing.T) {
 	t.Parallel()
-	cfg, err := Load(vars(map[string]string{"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "mongodb://127.0.0.1/auth"}))
+	cfg, err := Load(vars(map[string]string{"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "mongodb://127.0.0.1/auth",
+		"NATS_URL": "nats://127.0.0.1:4222"}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.Bus.URL != "nats://127.0.0.1:4222" || cfg.Bus.Service != "auth" || !strings.HasPrefix(cfg.Bus.ClientID, "auth-") {
+		t.Errorf("Bus = %+v, want NATS_URL, service auth, a client id of its own", cfg.Bus)
+	}
+	cfg.Bus = bus.Config{}
 	want := Config{JWTKey: []byte("auth-config-test-key-0123456789abcdef"), MongoURI: "mongodb://127.0.0.1/auth", Addr: ":3000", TokenTTL: 24 * time.Hour,
 		CookieName: "session", ShutdownTimeout: 10 * time.Second,
 		SignInMaxFailures: 10, SignInFailureWindow: 15 * time.Minute, SignUpsPerMinute: 60, SignInMaxPasswordFailures: 20}
@@ -28,7 +35,7 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAll(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(vars(map[string]string{
-		"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "mongodb://m", "HOST": "127.0.0.1", "PORT": "4001",
+		"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "mongodb://m", "NATS_URL": "nats://n:4222", "HOST": "127.0.0.1", "PORT": "4001",
 		"TOKEN_TTL": "90m", "COOKIE_SECURE": "true", "SESSION_COOKIE_NAME": "sid",
 		"SIGNIN_MAX_FAILURES": "5", "SIGNIN_FAILURE_WINDOW": "1h",
 	}))
@@ -48,7 +55,7 @@ func TestLoadErrors(t *testing.T) {
 		env  map[string]string
 		want []string // names the error must mention
 	}{
-		{"nothing set", nil, []string{"JWT_KEY", "MONGO_URI"}},
+		{"nothing set", nil, []string{"JWT_KEY", "MONGO_URI", "NATS_URL"}},
 		{"no key", map[string]string{"MONGO_URI": "mongodb://m"}, []string{"JWT_KEY"}},
 		{"short key", map[string]string{"JWT_KEY": "k", "MONGO_URI": "mongodb://m"}, []string{"JWT_KEY must be at least 32 bytes"}},
 		{"bad values", map[string]string{"JWT_KEY": "auth-config-test-key-0123456789abcdef", "MONGO_URI": "m", "PORT": "http",

@@ -12,6 +12,7 @@ import (
 	"github.com/gittix/ticketing/auth/internal/mongostore"
 	"github.com/gittix/ticketing/auth/internal/user"
 	"github.com/gittix/ticketing/common/mongodb"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 )
 
@@ -26,7 +27,7 @@ type mongoStore struct {
 func newStore(t testing.TB) testStore {
 	t.Helper()
 	db := testenv.Mongo(t)
-	users, err := mongostore.NewUsers(context.Background(), db)
+	users, err := mongostore.NewUsers(context.Background(), db, outbox.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

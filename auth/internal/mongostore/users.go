@@ -11,6 +11,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gittix/ticketing/auth/internal/user"
+	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/outbox"
 )
 
 // Collection is the name of the users collection.
@@ -21,7 +23,8 @@ const Collection = "users"
 // Every method is one command: the connection it borrows from the driver's
 // pool is back in the pool when the method returns.
 type Users struct {
-	coll *mongo.Collection
+	coll   *mongo.Collection
+	notify outbox.Notifier
 }
 
 var _ user.Store = (*Users)(nil)
@@ -30,6 +33,10 @@ type userDoc struct {
 	ID           bson.ObjectID `bson:"_id"`
 	Email        string        `bson:"email"` // normalised
 	PasswordHash string        `bson:"passwordHash"`
+	// Version counts the changes other services hear of (user:created is
+	// version 0).
+	Version int64            `bson:"version"`
+	Outbox  []outbox.Message `bson:"outbox,omitempty"`
 }
 
 func (d userDoc) user() user.User {
@@ -38,7 +45,9 @@ func (d userDoc) user() user.User {
 
 // NewUsers returns the store on db's users collection, after creating the
 // unique index on the (normalised) email that decides concurrent sign-ups.
-func NewUsers(ctx context.Context, db *mongo.Database) (*Users, error) {
+// A user's user:created waits in its document's outbox; notify (the relay,
+// or outbox.Discard) is told of it.
+func NewUsers(ctx context.Context, db *mongo.Database, notify outbox.Notifier) (*Users, error) {
 	coll := db.Collection(Collection)
 	_, err := coll.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "email", Value: 1}},
@@ -47,25 +56,33 @@ func NewUsers(ctx context.Context, db *mongo.Database) (*Users, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create unique index on %s.email: %w", Collection, err)
 	}
-	return &Users{coll: coll}, nil
+	return &Users{coll: coll, notify: notify}, nil
 }
 
-// Create inserts a user; a duplicate email fails on the unique index.
+// Create inserts a user with its user:created event, in one write; a
+// duplicate email fails on the unique index.
 func (s *Users) Create(ctx context.Context, email, passwordHash string) (user.User, error) {
 	d := userDoc{ID: bson.NewObjectID(), Email: email, PasswordHash: passwordHash}
+	msgs, err := outbox.Messages(ctx, events.UserCreated{ID: d.ID.Hex(), Email: email, Version: d.Version})
+	if err != nil {
+		return user.User{}, err
+	}
+	d.Outbox = msgs
 	if _, err := s.coll.InsertOne(ctx, d); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return user.User{}, user.ErrEmailInUse
 		}
 		return user.User{}, fmt.Errorf("insert user: %w", err)
 	}
+	s.notify.Notify(d.ID)
 	return d.user(), nil
 }
 
 // ByEmail finds the user with a normalised email.
 func (s *Users) ByEmail(ctx context.Context, email string) (user.User, error) {
 	var d userDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&d)
+	err := s.coll.FindOne(ctx, bson.D{{Key: "email", Value: email}},
+		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return user.User{}, user.ErrNotFound
 	}

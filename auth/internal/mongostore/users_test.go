@@ -13,6 +13,7 @@ import (
 
 	"github.com/gittix/ticketing/auth/internal/mongostore"
 	"github.com/gittix/ticketing/auth/internal/user"
+	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 )
 
@@ -20,7 +21,7 @@ import (
 func newUsers(t *testing.T) (*mongostore.Users, *mongo.Database) {
 	t.Helper()
 	db := testenv.Mongo(t)
-	users, err := mongostore.NewUsers(context.Background(), db)
+	users, err := mongostore.NewUsers(context.Background(), db, outbox.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +47,22 @@ func TestCreateAndFind(t *testing.T) {
 		t.Errorf("ByEmail(unknown) err = %v, want ErrNotFound", err)
 	}
 
-	// The document holds the id, the email and the hash, nothing else.
-	var raw bson.M
+	// The document holds the id, the email, the hash, the version and,
+	// written with it, the user:created that announces it.
+	var raw struct {
+		ID           bson.ObjectID    `bson:"_id"`
+		Email        string           `bson:"email"`
+		PasswordHash string           `bson:"passwordHash"`
+		Version      int64            `bson:"version"`
+		Outbox       []outbox.Message `bson:"outbox"`
+	}
 	if err := db.Collection(mongostore.Collection).FindOne(ctx, bson.M{}).Decode(&raw); err != nil {
 		t.Fatal(err)
 	}
-	if len(raw) != 3 || raw["email"] != "ann@test.com" || raw["passwordHash"] != "$argon2id$h1" {
-		t.Errorf("stored document = %v, want {_id, email, passwordHash}", raw)
+	wantEvent := `{"id":"` + created.ID + `","email":"ann@test.com","version":0}`
+	if raw.ID.Hex() != created.ID || raw.Email != "ann@test.com" || raw.PasswordHash != "$argon2id$h1" || raw.Version != 0 ||
+		len(raw.Outbox) != 1 || raw.Outbox[0].Subject != "user:created" || raw.Outbox[0].Data != wantEvent {
+		t.Errorf("stored document = %+v, want the user and its user:created %s", raw, wantEvent)
 	}
 }
 
@@ -61,7 +71,7 @@ func TestNewUsersTwice(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	for range 2 {
-		if _, err := mongostore.NewUsers(context.Background(), db); err != nil {
+		if _, err := mongostore.NewUsers(context.Background(), db, outbox.Discard); err != nil {
 			t.Fatalf("NewUsers: %v", err)
 		}
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/gittix/ticketing/infra/devstack/gateway"
 	"github.com/gittix/ticketing/infra/devstack/internal/devtrace"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
+	notificationsapp "github.com/gittix/ticketing/notifications/app"
+	"github.com/gittix/ticketing/notifications/mailsink"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
 	ticketsapp "github.com/gittix/ticketing/tickets/app"
@@ -43,6 +45,7 @@ var parts = []struct {
 	{"orders", ordersapp.Run, "/readyz"},
 	{"expiration", expirationapp.Run, "/readyz"},
 	{"payments", paymentsapp.Run, "/readyz"},
+	{"notifications", notificationsapp.Run, "/readyz"},
 	{"client", clientapp.Run, "/healthz"},
 }
 
@@ -68,6 +71,7 @@ var defaults = map[string]string{
 	"JWT_KEY":       "dev-only-jwt-key-not-for-production",
 	"STRIPE_KEY":    "sk_test_devstack",
 	"COOKIE_SECURE": "false",
+	"MAIL_FROM":     "GitTix <no-reply@gittix.dev>",
 }
 
 // Run starts everything, calls ready with the gateway's URL once every part
@@ -96,9 +100,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 	}
 	defer st.Stop()
 
+	// The emails of notifications go to a mail sink shown under
+	// /dev/mail/, unless SMTP_URL names a real server.
+	stackEnv := st.Env()
+	var sink *mailsink.Sink
+	if stackEnv["SMTP_URL"] = getenv("SMTP_URL"); stackEnv["SMTP_URL"] == "" {
+		if sink, err = mailsink.Start("127.0.0.1:0", log.With("part", "mailsink")); err != nil {
+			return fmt.Errorf("mail sink: %w", err)
+		}
+		defer sink.Close()
+		stackEnv["SMTP_URL"] = sink.URL()
+	}
+
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: st.Env(), gatewayURL: gatewayURL,
+	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: stackEnv, gatewayURL: gatewayURL,
 		up: make(chan struct{}), fail: cancel}
 	defer l.wg.Wait() // after cancel: every part has shut down before the stack stops
 	targets, err := l.launch(ctx)
@@ -113,6 +129,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 			names = append(names, p.name)
 		}
 		front.Handle("/dev/", devtrace.Handler(devtrace.Install(), names))
+	}
+	if sink != nil {
+		front.Handle("/dev/mail/", http.StripPrefix("/dev/mail", sink.Handler()))
+		front.Handle("GET /dev/mail", http.RedirectHandler("/dev/mail/", http.StatusFound))
 	}
 	defer serve(ln, front)()
 	close(l.up)
@@ -155,6 +175,9 @@ func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
 		env, err := stack.ServiceEnv(l.stackEnv, p.name+"-dev", port, l.cfg.DBPrefix+p.name)
 		if err != nil {
 			return nil, err
+		}
+		if p.name == "notifications" {
+			env["SMTP_URL"] = l.stackEnv["SMTP_URL"]
 		}
 		env["API_BASE_URL"] = l.gatewayURL
 		if p.name == "client" {
