@@ -25,7 +25,8 @@ type api struct {
 	created atomic.Int64 // tickets created through this client
 
 	mu      sync.Mutex
-	ordered []string // tickets ordered since the last takeOrdered
+	ordered []string       // tickets ordered since the last takeOrdered
+	signed  []*http.Cookie // sessions of users who "signed up" (signUpUsers), handed out first
 }
 
 // noteOrdered records that ticket id got an order.
@@ -55,8 +56,17 @@ func newAPI(base string, key []byte, conns int) *api {
 	return a
 }
 
-// newUser returns the session cookie of a new user.
+// newUser returns the session cookie of a new user: one signUpUsers made,
+// else one minted on the spot (a user no service has heard of).
 func (a *api) newUser() *http.Cookie {
+	a.mu.Lock()
+	if len(a.signed) > 0 {
+		c := a.signed[0]
+		a.signed = a.signed[1:]
+		a.mu.Unlock()
+		return c
+	}
+	a.mu.Unlock()
 	id := bson.NewObjectID().Hex()
 	c, err := apiclient.Session(a.key, auth.User{ID: id, Email: "u" + id + "@bench.test"}, 24*time.Hour)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -17,8 +18,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/infra/devstack/internal/apiclient"
 	"github.com/gittix/ticketing/infra/devstack/internal/devapp"
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
@@ -92,6 +95,39 @@ type eventTimes struct {
 }
 
 // watchCancelled records when order:cancelled events reach the bench: a
+// signUpUsers makes n users as n sign-ups would have: for each, a session
+// and its user:created, published on the app's broker as auth publishes it
+// (notifications keeps the buyers' emails from it: the receipt and expiry
+// emails of the bench's orders are sent, as for real users). newUser hands
+// them out first. Minting them skips n password hashes.
+func (a *app) signUpUsers(ctx context.Context, n int) error {
+	conn, err := bus.Connect(ctx, bus.Config{
+		Transport: a.env[stack.EnvBus], URL: a.env[stack.EnvNATSURL], ClusterID: a.env[stack.EnvNATSClusterID],
+		ClientID: "loadgen-" + randomKey()[:12],
+	}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return fmt.Errorf("sign up users: %w", err)
+	}
+	defer conn.Close()
+	users := make([]*http.Cookie, 0, n)
+	for range n {
+		id := bson.NewObjectID().Hex()
+		email := "u" + id + "@bench.test"
+		if err := bus.PublishEvent(ctx, conn, events.UserCreated{ID: id, Email: email}); err != nil {
+			return fmt.Errorf("sign up users: %w", err)
+		}
+		c, err := apiclient.Session(a.key, auth.User{ID: id, Email: email}, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		users = append(users, c)
+	}
+	a.mu.Lock()
+	a.signed = append(a.signed, users...)
+	a.mu.Unlock()
+	return nil
+}
+
 // listener of its own queue group on the app's broker (the services'
 // queue groups are not touched), until stop is called.
 func (a *app) watchCancelled(ctx context.Context) (*eventTimes, func(), error) {

@@ -305,6 +305,9 @@ func (b *bench) expiration(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := b.a.signUpUsers(ctx, b.cfg.expirationOrders); err != nil {
+		return err
+	}
 	b.log.Info("expiration", "orders", b.cfg.expirationOrders, "window", b.window)
 	b.add(expiration(ctx, b.a, tickets, b.cfg.expirationPace, b.window))
 	return nil
@@ -318,6 +321,9 @@ func (b *bench) contention(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := b.a.signUpUsers(ctx, b.cfg.buyers*b.cfg.rounds); err != nil {
+		return err
+	}
 	b.log.Info("contention", "buyers", b.cfg.buyers, "rounds", b.cfg.rounds)
 	r, failures := contention(ctx, b.a, tickets, b.cfg.buyers)
 	b.add(r)
@@ -327,6 +333,9 @@ func (b *bench) contention(ctx context.Context) error {
 
 func (b *bench) propagation(ctx context.Context) error {
 	if b.cfg.runs("propagation") {
+		if err := b.a.signUpUsers(ctx, b.cfg.propagationSamples); err != nil {
+			return err
+		}
 		b.log.Info("propagation", "samples", b.cfg.propagationSamples)
 		b.add(propagation(ctx, b.a, b.cfg.propagationSamples, b.cfg.propagationPace, 30*time.Second))
 	}
@@ -356,6 +365,10 @@ func (b *bench) purchase(ctx context.Context) error {
 	pool, err := b.tickets(ctx, b.cfg.purchaseTickets)
 	if err != nil {
 		return fmt.Errorf("create the tickets to buy: %w", err)
+	}
+	// A buyer per ticket, each known to the app as a signed-up user.
+	if err := b.a.signUpUsers(ctx, b.cfg.purchaseTickets); err != nil {
+		return err
 	}
 	b.log.Info("purchase", "conns", b.cfg.purchaseConns, "duration", b.cfg.purchaseDuration)
 	before := storeCommands()

@@ -321,7 +321,7 @@ func tracingCost(rows []row) row {
 }
 
 // storeServices are the services with a MongoDB database.
-var storeServices = []string{"auth", "tickets", "orders", "payments"}
+var storeServices = []string{"auth", "tickets", "orders", "payments", "notifications"}
 
 // storeCommands reads every store service's mongodb_commands_total (this
 // process's registries: the app runs in it), by service and command.
