@@ -26,5 +26,5 @@ for svc in auth tickets orders payments; do
 	create "$svc-mongo-secret" "MONGO_INITDB_ROOT_PASSWORD=$(rand)" "MONGO_PASSWORD=$(rand)"
 done
 create expiration-redis-secret "REDIS_PASSWORD=$(rand)"
-create nats-secret "NATS_STAN_PASSWORD=$(rand)" "NATS_TICKETS_PASSWORD=$(rand)" \
+create nats-secret "NATS_STAN_PASSWORD=$(rand)" "NATS_AUTH_PASSWORD=$(rand)" "NATS_TICKETS_PASSWORD=$(rand)" \
 	"NATS_ORDERS_PASSWORD=$(rand)" "NATS_EXPIRATION_PASSWORD=$(rand)" "NATS_PAYMENTS_PASSWORD=$(rand)"

@@ -79,7 +79,7 @@ const (
 // flows are the only connections between the app's pods: each service to its own store and,
 // when it uses events, to NATS; the client to the API services.
 var flows = []Flow{
-	{"auth-depl", "auth-mongo", 27017},
+	{"auth-depl", "auth-mongo", 27017}, {"auth-depl", "nats", 4222},
 	{"tickets-depl", "tickets-mongo", 27017}, {"tickets-depl", "nats", 4222},
 	{"orders-depl", "orders-mongo", 27017}, {"orders-depl", "nats", 4222},
 	{"payments-depl", "payments-mongo", 27017}, {"payments-depl", "nats", 4222},

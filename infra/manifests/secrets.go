@@ -12,10 +12,11 @@ var Services = []string{"auth", "tickets", "orders", "expiration", "payments", "
 
 // Publishes maps each NATS user (a service) to the subjects it owns and alone may publish.
 var Publishes = map[string][]string{
+	"auth":       {"user:created", "user:banned"},
 	"tickets":    {"ticket:created", "ticket:updated"},
 	"orders":     {"order:created", "order:cancelled"},
 	"expiration": {"expiration:complete"},
-	"payments":   {"payment:created"},
+	"payments":   {"payment:created", "payment:refunded"},
 }
 
 // Secrets are the only secrets the manifests may read: name → key → the workloads that may read
