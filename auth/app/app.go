@@ -74,10 +74,11 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 		TokenTTL: cfg.TokenTTL,
 		Cookie:   auth.CookieConfig{Name: cfg.CookieName, Secure: cfg.CookieSecure},
 		Ready:    checks,
+		Admins:   cfg.Admins,
 	})
 	log.Info("auth settings", "hash", hasher.Params().String(), "token_ttl", cfg.TokenTTL.String(), "cookie_secure", cfg.CookieSecure,
 		"signin_max_failures", cfg.SignInMaxFailures, "signin_failure_window", cfg.SignInFailureWindow.String(),
-		"signin_max_password_failures", cfg.SignInMaxPasswordFailures, "signups_per_minute", cfg.SignUpsPerMinute)
+		"signin_max_password_failures", cfg.SignInMaxPasswordFailures, "signups_per_minute", cfg.SignUpsPerMinute, "admins", len(cfg.Admins))
 	sweep := func(ctx context.Context) error { failures.Sweep(ctx, time.Minute, log); return nil }
 	return lifecycle.Parts{API: api.Routes(), Workers: []func(context.Context) error{relay.Run, sweep}}, nil
 }

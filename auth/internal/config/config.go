@@ -5,6 +5,7 @@ package config
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gittix/ticketing/common/auth"
@@ -35,6 +36,9 @@ type Config struct {
 	// SignUpsPerMinute bounds the sign-ups of every replica together
 	// (SIGNUPS_PER_MINUTE, default 60).
 	SignUpsPerMinute int64
+	// Admins are the emails of the users who may ban others (ADMIN_EMAILS,
+	// comma-separated; normalised; none by default).
+	Admins []string
 }
 
 // Load reads the configuration, reporting every missing or malformed
@@ -56,6 +60,11 @@ func Load(getenv func(string) string) (Config, error) {
 		SignUpsPerMinute:    int64(r.Int("SIGNUPS_PER_MINUTE", 60)),
 
 		SignInMaxPasswordFailures: int64(r.Int("SIGNIN_MAX_PASSWORD_FAILURES", 20)),
+	}
+	for _, e := range strings.Split(r.String("ADMIN_EMAILS", ""), ",") {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			cfg.Admins = append(cfg.Admins, e)
+		}
 	}
 	if err := (&http.Cookie{Name: cfg.CookieName, Value: "x"}).Valid(); err != nil {
 		r.Fail(fmt.Errorf("SESSION_COOKIE_NAME is not a valid cookie name: %q", cfg.CookieName))

@@ -23,6 +23,9 @@ type Config struct {
 	TokenTTL time.Duration // lifetime of a session token
 	Cookie   auth.CookieConfig
 	Ready    map[string]web.Check // readiness checks for /readyz
+	// Admins are the (normalised) emails of the users who may ban
+	// (ADMIN_EMAILS).
+	Admins []string
 	Now      func() time.Time     // default time.Now
 }
 
@@ -56,6 +59,7 @@ func (s *Server) Routes() http.Handler {
 		r.Post("/signin", web.Handle(s.log, s.signin))
 		r.Post("/signout", web.Handle(s.log, s.signout))
 		r.Get("/currentuser", web.Handle(s.log, s.currentUser))
+		r.With(auth.RequireAuth(s.log)).Post("/{id}/ban", web.Handle(s.log, s.ban))
 	})
 	return r
 }
@@ -103,6 +107,8 @@ func toHTTP(w http.ResponseWriter, err error) error {
 		return web.NewError(http.StatusBadRequest, "Email in use")
 	case errors.Is(err, user.ErrInvalidCredentials):
 		return web.NewError(http.StatusBadRequest, "Invalid credentials")
+	case errors.Is(err, user.ErrBanned):
+		return web.NewError(http.StatusForbidden, "This account is banned")
 	case errors.Is(err, user.ErrThrottled):
 		return web.NewError(http.StatusTooManyRequests, "Too many failed sign-in attempts, try again later")
 	case mongodb.Unavailable(err):

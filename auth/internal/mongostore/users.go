@@ -36,11 +36,12 @@ type userDoc struct {
 	// Version counts the changes other services hear of (user:created is
 	// version 0).
 	Version int64            `bson:"version"`
+	Banned  bool             `bson:"banned,omitempty"`
 	Outbox  []outbox.Message `bson:"outbox,omitempty"`
 }
 
 func (d userDoc) user() user.User {
-	return user.User{ID: d.ID.Hex(), Email: d.Email, PasswordHash: d.PasswordHash}
+	return user.User{ID: d.ID.Hex(), Email: d.Email, PasswordHash: d.PasswordHash, Banned: d.Banned}
 }
 
 // NewUsers returns the store on db's users collection, after creating the
@@ -106,4 +107,42 @@ func (s *Users) ReplaceHash(ctx context.Context, id, oldHash, newHash string) er
 		return fmt.Errorf("replace password hash of user %s: %w", id, err)
 	}
 	return nil
+}
+
+// Ban implements user.Store: a compare-and-set on the version, re-read and
+// tried again (a few times) when a concurrent change won.
+func (s *Users) Ban(ctx context.Context, id string) (user.User, bool, error) {
+	oid, err := bson.ObjectIDFromHex(id)
+	if err != nil {
+		return user.User{}, false, user.ErrNotFound
+	}
+	for range 5 {
+		var d userDoc
+		err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: oid}},
+			options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return user.User{}, false, user.ErrNotFound
+		}
+		if err != nil {
+			return user.User{}, false, fmt.Errorf("find user %s: %w", id, err)
+		}
+		if d.Banned {
+			return d.user(), false, nil
+		}
+		msgs, err := outbox.Messages(ctx, events.UserBanned{ID: id, Version: d.Version + 1})
+		if err != nil {
+			return user.User{}, false, err
+		}
+		res, err := s.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: oid}, {Key: "version", Value: d.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "banned", Value: true}, {Key: "version", Value: d.Version + 1}}}, outbox.Push(msgs...)})
+		if err != nil {
+			return user.User{}, false, fmt.Errorf("ban user %s: %w", id, err)
+		}
+		if res.ModifiedCount == 1 {
+			s.notify.Notify(oid)
+			d.Banned = true
+			return d.user(), true, nil
+		}
+	}
+	return user.User{}, false, fmt.Errorf("ban user %s: it kept changing", id)
 }

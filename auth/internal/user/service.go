@@ -105,6 +105,9 @@ func (s *Service) signIn(ctx context.Context, email, password string) (User, err
 	if !ok {
 		return User{}, ErrInvalidCredentials
 	}
+	if u.Banned { // told only to who knows the password
+		return User{}, ErrBanned
+	}
 	if s.hasher.NeedsRehash(u.PasswordHash) {
 		s.rehash(ctx, u, password)
 	}
@@ -123,4 +126,17 @@ func (s *Service) rehash(ctx context.Context, u User, password string) {
 		return
 	}
 	s.log.Info("upgraded password hash", "user", u.ID)
+}
+
+// Ban bans the user of id (see Store.Ban): from then on every service
+// answers its tokens 401 and its sign-ins are refused.
+func (s *Service) Ban(ctx context.Context, id string) (User, error) {
+	u, banned, err := s.store.Ban(ctx, id)
+	if err != nil {
+		return User{}, fmt.Errorf("ban user %s: %w", id, err)
+	}
+	if banned {
+		s.log.Info("user banned", "user_id", u.ID)
+	}
+	return u, nil
 }

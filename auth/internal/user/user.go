@@ -16,6 +16,7 @@ type User struct {
 	ID           string
 	Email        string // normalised: trimmed and lower-cased
 	PasswordHash string `json:"-"`
+	Banned       bool   // by an admin: no sign-in, and no service honours its tokens
 }
 
 // LogValue keeps the password hash out of logs.
@@ -28,6 +29,7 @@ var (
 	ErrNotFound           = errors.New("user not found")
 	ErrEmailInUse         = errors.New("email in use")
 	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrBanned             = errors.New("user banned")
 )
 
 // Store keeps users. Emails passed to it are normalised.
@@ -41,6 +43,10 @@ type Store interface {
 	// ReplaceHash swaps the user's password hash for newHash if it is still
 	// oldHash.
 	ReplaceHash(ctx context.Context, id, oldHash, newHash string) error
+	// Ban marks the user of id banned and, in the same write, records its
+	// user:banned event; banning a banned user changes nothing (banned
+	// false). ErrNotFound when there is no such user.
+	Ban(ctx context.Context, id string) (u User, banned bool, err error)
 }
 
 // Password length limits, in characters, after trimming.

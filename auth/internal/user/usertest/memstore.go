@@ -68,6 +68,26 @@ func (s *MemStore) ReplaceHash(_ context.Context, id, oldHash, newHash string) e
 	return nil
 }
 
+// Ban implements user.Store.
+func (s *MemStore) Ban(_ context.Context, id string) (user.User, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Err != nil {
+		return user.User{}, false, s.Err
+	}
+	for email, u := range s.users {
+		if u.ID == id {
+			if u.Banned {
+				return u, false, nil
+			}
+			u.Banned = true
+			s.users[email] = u
+			return u, true, nil
+		}
+	}
+	return user.User{}, false, user.ErrNotFound
+}
+
 // Put stores u as it is, replacing any user with its email.
 func (s *MemStore) Put(u user.User) {
 	s.mu.Lock()
