@@ -16,6 +16,9 @@ type Verifier struct {
 	Key    []byte
 	Cookie CookieConfig
 	Now    func() time.Time // default time.Now
+	// Banned, when set, reports the users whose tokens are no longer
+	// honoured (a ban, SPEC §11): their requests are signed out.
+	Banned func(userID string) bool
 }
 
 // Claims returns the verified claims of r's session, or false when r is
@@ -34,7 +37,7 @@ func (v Verifier) Claims(r *http.Request) (Claims, bool) {
 		now = v.Now
 	}
 	c, err := Verify(v.Key, token, now())
-	if err != nil {
+	if err != nil || v.Banned != nil && v.Banned(c.User.ID) {
 		return Claims{}, false
 	}
 	return c, true

@@ -100,8 +100,8 @@ func TestNewPartsCap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(parts.Listeners); got != 4 {
-		t.Errorf("listeners = %d, want 4", got)
+	if got := len(parts.Listeners); got != 5 { // ticket:created, ticket:updated, expiration:complete, payment:created, user:banned
+		t.Errorf("listeners = %d, want 5", got)
 	}
 	cookie := authtest.Cookie(t, key, auth.User{ID: "u1", Email: "u1@test.dev"})
 	tickets := db.Collection("tickets")

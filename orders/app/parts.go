@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bans"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
@@ -34,6 +35,9 @@ type Parts struct {
 	Listeners []bus.Subscription
 	// Relay publishes the orders' pending events (Relay.Run).
 	Relay *outbox.Relay
+	// Bans are the banned users, whose tokens the API no longer honours;
+	// Bans.Run keeps every replica's set fresh.
+	Bans *bans.Set
 }
 
 // Options are the settings of NewParts.
@@ -60,14 +64,20 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 	}
 	tickets := mongostore.NewTickets(db)
 	svc := &order.Service{Orders: orders, Tickets: tickets, Window: opts.Window, MaxOpen: opts.MaxOpen}
+	banned, err := bans.Load(ctx, db, log)
+	if err != nil {
+		return nil, err
+	}
 	return &Parts{
-		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
+		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey, Banned: banned.Has}, opts.Checks).Routes(),
 		Listeners: []bus.Subscription{
 			bus.On(listener.TicketCreated(tickets, log)),
 			bus.On(listener.TicketUpdated(tickets, log)),
 			bus.On(listener.ExpirationComplete(svc, log)),
 			bus.On(listener.PaymentCreated(svc, log)),
+			bus.On(listener.UserBanned(banned, svc, log)),
 		},
 		Relay: relay,
+		Bans:  banned,
 	}, nil
 }

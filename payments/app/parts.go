@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bans"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
@@ -33,6 +34,9 @@ type Parts struct {
 	Listeners []bus.Subscription
 	// Relay publishes the payments' pending events (Relay.Run).
 	Relay *outbox.Relay
+	// Bans are the banned users, whose tokens the API no longer honours;
+	// Bans.Run keeps every replica's set fresh.
+	Bans *bans.Set
 }
 
 // Options are the settings of NewParts.
@@ -59,9 +63,15 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 		Charger:  stripecharge.New(opts.StripeKey, opts.StripeAPIBase, log),
 		Log:      log,
 	}
+	banned, err := bans.Load(ctx, db, log)
+	if err != nil {
+		return nil, err
+	}
 	return &Parts{
-		API:       httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey}, opts.Checks).Routes(),
-		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(orders)), bus.On(listener.OrderCancelled(svc))},
-		Relay:     relay,
+		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey, Banned: banned.Has}, opts.Checks).Routes(),
+		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(orders)), bus.On(listener.OrderCancelled(svc)),
+			bus.On(banned.Record)},
+		Relay: relay,
+		Bans:  banned,
 	}, nil
 }

@@ -35,7 +35,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 			if err != nil {
 				return lifecycle.Parts{}, err
 			}
-			return lifecycle.Parts{API: parts.API, Listeners: parts.Listeners, Workers: []func(context.Context) error{parts.Relay.Run}}, nil
+			return lifecycle.Parts{API: parts.API, Listeners: parts.Listeners, Workers: []func(context.Context) error{parts.Relay.Run, parts.Bans.Run}}, nil
 		},
 	})
 }

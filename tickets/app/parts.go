@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
+	"github.com/gittix/ticketing/common/bans"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/web"
@@ -34,6 +35,9 @@ type Parts struct {
 	Listeners []bus.Subscription
 	// Relay publishes the tickets' pending events (Relay.Run).
 	Relay *outbox.Relay
+	// Bans are the banned users, whose tokens the API no longer honours;
+	// Bans.Run keeps every replica's set fresh.
+	Bans *bans.Set
 }
 
 // Options are the settings of NewParts.
@@ -64,10 +68,15 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 	}
 	// Concurrent GET /api/tickets of the same page share list queries (the
 	// hot path; see README).
-	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: opts.JWTKey}, log, opts.Checks, quota)
+	banned, err := bans.Load(ctx, db, log)
+	if err != nil {
+		return nil, err
+	}
+	api := httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: opts.JWTKey, Banned: banned.Has}, log, opts.Checks, quota)
 	return &Parts{
 		API:       api.Routes(),
-		Listeners: listener.Subscriptions(store, log),
+		Listeners: append(listener.Subscriptions(store, log), bus.On(banned.Record)),
 		Relay:     relay,
+		Bans:      banned,
 	}, nil
 }

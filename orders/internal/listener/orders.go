@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gittix/ticketing/common/bans"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/orders/internal/order"
@@ -84,6 +85,32 @@ func PaymentCreated(svc *order.Service, log *slog.Logger) bus.Handler[events.Pay
 		}
 		if err != nil {
 			return fmt.Errorf("complete order %s: %w", e.OrderID, err)
+		}
+		return nil
+	}
+}
+
+// UserBanned records the ban (banned, so that the user's tokens stop
+// working on every replica) and cancels the user's open orders: their
+// order:cancelled frees the tickets. Redelivered until every cancel is
+// written; each step is idempotent.
+func UserBanned(banned *bans.Set, svc *order.Service, log *slog.Logger) bus.Handler[events.UserBanned] {
+	return func(ctx context.Context, e events.UserBanned) error {
+		if err := banned.Record(ctx, e); err != nil {
+			return err
+		}
+		orders, err := svc.Orders.ListByUser(ctx, e.ID)
+		if err != nil {
+			return fmt.Errorf("orders of banned user %s: %w", e.ID, err)
+		}
+		for _, o := range orders {
+			if o.Status != events.StatusCreated && o.Status != events.StatusAwaitingPayment {
+				continue
+			}
+			if _, err := svc.Cancel(ctx, o); err != nil && !errors.Is(err, order.ErrCompleted) {
+				return fmt.Errorf("cancel order %s of banned user %s: %w", o.ID.Hex(), e.ID, err)
+			}
+			log.InfoContext(ctx, "order of a banned user cancelled", "order_id", o.ID.Hex(), "user_id", e.ID)
 		}
 		return nil
 	}
