@@ -42,7 +42,7 @@ func TestHosts(t *testing.T) {
 const root = "../.."
 
 // images are the six images, each built from <name>/Dockerfile as gittix/<name>.
-var images = []string{"auth", "tickets", "orders", "expiration", "payments", "client"}
+var images = []string{"auth", "tickets", "orders", "expiration", "payments", "notifications", "client"}
 
 const imagePrefix = "gittix/"
 
@@ -83,6 +83,7 @@ var flows = []Flow{
 	{"tickets-depl", "tickets-mongo", 27017}, {"tickets-depl", "nats", 4222},
 	{"orders-depl", "orders-mongo", 27017}, {"orders-depl", "nats", 4222},
 	{"payments-depl", "payments-mongo", 27017}, {"payments-depl", "nats", 4222},
+	{"notifications-depl", "notifications-mongo", 27017}, {"notifications-depl", "nats", 4222},
 	{"expiration-depl", "expiration-redis", 6379}, {"expiration-depl", "nats", 4222},
 	{"client-depl", "auth-depl", 3000}, {"client-depl", "tickets-depl", 3000},
 	{"client-depl", "orders-depl", 3000}, {"client-depl", "payments-depl", 3000},
@@ -298,7 +299,7 @@ func checkEnvironment(t *testing.T, env string, s Set, viaGateway bool) {
 func TestStores(t *testing.T) {
 	t.Parallel()
 	s := render(t, "infra/k8s")
-	want := []string{"auth-mongo", "tickets-mongo", "orders-mongo", "payments-mongo", "expiration-redis", "nats"}
+	want := []string{"auth-mongo", "tickets-mongo", "orders-mongo", "payments-mongo", "notifications-mongo", "expiration-redis", "nats"}
 	var got []string
 	for _, w := range s.Workloads() {
 		if w.Kind == "StatefulSet" {

@@ -12,7 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-var observedApps = []string{"auth", "tickets", "orders", "expiration", "payments", "client"}
+var observedApps = []string{"auth", "tickets", "orders", "expiration", "payments", "notifications", "client"}
 
 // exportedMetrics returns the names of the Prometheus metrics the Go code of the repository
 // registers (prometheus.*Opts{Name: …}, Metrics.Counter/Histogram, prometheus.NewDesc).

@@ -17,6 +17,8 @@ var Publishes = map[string][]string{
 	"orders":     {"order:created", "order:cancelled"},
 	"expiration": {"expiration:complete"},
 	"payments":   {"payment:created", "payment:refunded"},
+	// notifications publishes nothing; it has a NATS user of its own.
+	"notifications": {},
 }
 
 // Secrets are the only secrets the manifests may read: name → key → the workloads that may read
@@ -30,8 +32,9 @@ func secretTable() map[string]map[string][]string {
 		"stripe-secret":           {"STRIPE_KEY": {"payments-depl"}},
 		"expiration-redis-secret": {"REDIS_PASSWORD": {"expiration-depl", "expiration-redis"}},
 		"nats-secret":             {"NATS_STAN_PASSWORD": {"nats"}},
+		"smtp-secret":             {"SMTP_URL": {"notifications-depl"}},
 	}
-	for _, svc := range []string{"auth", "tickets", "orders", "payments"} {
+	for _, svc := range []string{"auth", "tickets", "orders", "payments", "notifications"} {
 		t[svc+"-mongo-secret"] = map[string][]string{
 			"MONGO_PASSWORD":             {svc + "-depl", svc + "-mongo"},
 			"MONGO_INITDB_ROOT_PASSWORD": {svc + "-mongo"},

@@ -173,7 +173,16 @@ func TestCreateSecretsScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := strings.ReplaceAll(string(data), `"$svc-mongo-secret"`, `"auth-mongo-secret" "tickets-mongo-secret" "orders-mongo-secret" "payments-mongo-secret"`)
+	// The loop over the services' stores: each name it creates, spelled out.
+	loop := regexp.MustCompile(`(?m)^for svc in ([a-z ]+); do$`).FindStringSubmatch(string(data))
+	if loop == nil {
+		t.Fatal("create-secrets.sh has no loop over the services' stores")
+	}
+	var stores []string
+	for _, svc := range strings.Fields(loop[1]) {
+		stores = append(stores, `"`+svc+`-mongo-secret"`)
+	}
+	script := strings.ReplaceAll(string(data), `"$svc-mongo-secret"`, strings.Join(stores, " "))
 	for name, keys := range Secrets {
 		if !strings.Contains(script, name) {
 			t.Errorf("create-secrets.sh does not create %s", name)
