@@ -74,7 +74,7 @@ require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/robfig/cron/v3 v3.0.1 // indirect
 	github.com/spf13/cast v1.10.0 // indirect
-	github.com/stripe/stripe-go/v76 v76.25.0 // indirect
+	github.com/stripe/stripe-go/v76 v76.25.0
 	github.com/xdg-go/scram v1.4.0 // indirect
 	github.com/xdg-go/stringprep v1.0.4 // indirect
 	github.com/xeipuuv/gojsonschema v1.2.0 // indirect
@@ -119,6 +119,7 @@ require (
 	github.com/gittix/ticketing/client v0.0.0
 	github.com/gittix/ticketing/common v0.0.0
 	github.com/gittix/ticketing/expiration v0.0.0
+	github.com/gittix/ticketing/notifications v0.0.0-00010101000000-000000000000
 	github.com/gittix/ticketing/orders v0.0.0
 	github.com/gittix/ticketing/payments v0.0.0
 	github.com/gittix/ticketing/tickets v0.0.0
@@ -164,6 +165,7 @@ require (
 	github.com/testcontainers/testcontainers-go v0.45.0 // indirect
 	github.com/tklauser/go-sysconf v0.4.0 // indirect
 	github.com/tklauser/numcpus v0.12.0 // indirect
+	github.com/wneessen/go-mail v0.8.1 // indirect
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0 // indirect
 	go.opentelemetry.io/otel/log v1.47.0 // indirect

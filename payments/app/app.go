@@ -32,6 +32,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
 			parts, err := NewParts(ctx, db, conn, log, Options{
 				JWTKey: cfg.JWTKey, StripeKey: cfg.StripeKey, StripeAPIBase: cfg.StripeAPIBase, Checks: checks,
+				WebhookSecret: cfg.WebhookSecret,
 			})
 			if err != nil {
 				return lifecycle.Parts{}, err

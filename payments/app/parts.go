@@ -44,6 +44,7 @@ type Options struct {
 	JWTKey        []byte               // verifies the session cookie
 	StripeKey     string               // Stripe secret key
 	StripeAPIBase string               // optional: e.g. a stripe-mock URL
+	WebhookSecret string               // verifies Stripe's webhook notices (whsec_…)
 	Checks        map[string]web.Check // readiness checks of /readyz
 }
 
@@ -57,18 +58,14 @@ func NewParts(ctx context.Context, db *mongo.Database, pub bus.Publisher, log *s
 	if err != nil {
 		return nil, err
 	}
-	svc := &payment.Service{
-		Orders:   orders,
-		Payments: payments,
-		Charger:  stripecharge.New(opts.StripeKey, opts.StripeAPIBase, log),
-		Log:      log,
-	}
+	stripe := stripecharge.New(opts.StripeKey, opts.StripeAPIBase, log)
+	svc := &payment.Service{Orders: orders, Payments: payments, Charger: stripe, Intents: stripe, Log: log}
 	banned, err := bans.Load(ctx, db, log)
 	if err != nil {
 		return nil, err
 	}
 	return &Parts{
-		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey, Banned: banned.Has}, opts.Checks).Routes(),
+		API: httpapi.New(svc, log, auth.Verifier{Key: opts.JWTKey, Banned: banned.Has}, opts.Checks, opts.WebhookSecret).Routes(),
 		Listeners: []bus.Subscription{bus.On(listener.OrderCreated(orders)), bus.On(listener.OrderCancelled(svc)),
 			bus.On(banned.Record)},
 		Relay: relay,

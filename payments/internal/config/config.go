@@ -20,6 +20,9 @@ type Config struct {
 
 	StripeKey     string
 	StripeAPIBase string // optional: e.g. a stripe-mock URL; empty means Stripe's API
+	// WebhookSecret verifies Stripe's webhook notices (STRIPE_WEBHOOK_SECRET,
+	// whsec_…); without it POST /api/payments/webhook refuses every notice.
+	WebhookSecret string
 
 	ShutdownTimeout time.Duration
 }
@@ -34,6 +37,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MongoURI:        r.Required("MONGO_URI"),
 		Bus:             bus.ConfigFrom(r, "payments"),
 		StripeKey:       r.Required("STRIPE_KEY"),
+		WebhookSecret:   r.String("STRIPE_WEBHOOK_SECRET", ""),
 		ShutdownTimeout: 10 * time.Second,
 	}
 	if r.String("STRIPE_API_BASE", "") != "" {

@@ -89,7 +89,7 @@ func TestCreateAnswers(t *testing.T) {
 				payments.Put(p)
 			}
 			svc := &payment.Service{Orders: orders, Payments: payments, Charger: &paymenttest.Charger{Err: tc.chargeErr}}
-			h := httpapi.New(svc, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil).Routes()
+			h := httpapi.New(svc, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil, "").Routes()
 
 			req := httptest.NewRequest(http.MethodPost, "/api/payments", strings.NewReader(tc.body(o.ID.Hex())))
 			req.Header.Set("Content-Type", "application/json")
@@ -127,7 +127,7 @@ func validBody(orderID string) string { return `{"token":"tok_visa","orderId":"`
 
 func TestUnknownRoute(t *testing.T) {
 	t.Parallel()
-	h := httpapi.New(&payment.Service{}, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil).Routes()
+	h := httpapi.New(&payment.Service{}, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil, "").Routes()
 	for _, tc := range []struct {
 		method, path string
 		want         int

@@ -79,7 +79,7 @@ func newEnvCharging(t testing.TB, base string, stripe *recorder) *env {
 	}
 	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
 	return &env{
-		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, checks).Routes(),
+		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, checks, "").Routes(),
 		db: db, conn: conn, orders: orders, stripe: stripe,
 	}
 }

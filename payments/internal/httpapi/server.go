@@ -19,17 +19,24 @@ type Server struct {
 	log      *slog.Logger
 	verifier auth.Verifier
 	checks   map[string]web.Check
+	// webhookSecret verifies Stripe's notices (STRIPE_WEBHOOK_SECRET);
+	// empty: every notice is refused.
+	webhookSecret string
 }
 
-// New returns the HTTP API of svc. checks are run by /readyz.
-func New(svc *payment.Service, log *slog.Logger, verifier auth.Verifier, checks map[string]web.Check) *Server {
-	return &Server{svc: svc, log: log, verifier: verifier, checks: checks}
+// New returns the HTTP API of svc. checks are run by /readyz;
+// webhookSecret verifies the notices of POST /api/payments/webhook.
+func New(svc *payment.Service, log *slog.Logger, verifier auth.Verifier, checks map[string]web.Check, webhookSecret string) *Server {
+	return &Server{svc: svc, log: log, verifier: verifier, checks: checks, webhookSecret: webhookSecret}
 }
 
 // Routes returns the service's handler.
 func (s *Server) Routes() http.Handler {
 	r := web.NewRouter(s.log, s.checks)
 	r.With(s.verifier.CurrentUser, auth.RequireAuth(s.log)).Post("/api/payments", s.handle(s.create))
+	r.With(s.verifier.CurrentUser, auth.RequireAuth(s.log)).Post("/api/payments/intents", s.handle(s.intent))
+	// Stripe's notices carry no session: the signature authenticates them.
+	r.Post("/api/payments/webhook", s.handle(s.webhook))
 	return r
 }
 

@@ -142,3 +142,51 @@ func (s *Payments) Refunded(ctx context.Context, id bson.ObjectID, refundID stri
 	}
 	return nil
 }
+
+// Record implements payment.Payments.
+func (s *Payments) Record(ctx context.Context, p payment.Payment, e events.PaymentCreated) error {
+	msgs, err := outbox.Messages(ctx, e)
+	if err != nil {
+		return err
+	}
+	_, err = s.coll.InsertOne(ctx, bson.D{{Key: "_id", Value: p.ID}, {Key: "orderId", Value: p.OrderID},
+		{Key: "stripeId", Value: p.StripeID}, {Key: "state", Value: payment.StateComplete}, {Key: outbox.Field, Value: msgs}})
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("payment of order %s: %w", p.OrderID.Hex(), payment.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert payment of order %s: %w", p.OrderID.Hex(), err)
+	}
+	s.notify.Notify(p.ID)
+	return nil
+}
+
+// ByStripeID implements payment.Payments.
+func (s *Payments) ByStripeID(ctx context.Context, chargeID, intentID string) (payment.Payment, error) {
+	ids := bson.A{}
+	for _, id := range []string{chargeID, intentID} {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	d, err := findOne[paymentDoc](ctx, s.coll, bson.D{{Key: "stripeId", Value: bson.D{{Key: "$in", Value: ids}}}}, "payment of charge "+chargeID)
+	return payment.Payment{ID: d.ID, OrderID: d.OrderID, StripeID: d.StripeID, State: d.State, ClaimedAt: d.ClaimedAt,
+		RefundID: d.RefundID, RefundedAt: d.RefundedAt}, err
+}
+
+// FailuresCollection keeps the failed payment attempts, one per notice.
+const FailuresCollection = "payment_failures"
+
+// RecordFailure implements payment.Payments.
+func (s *Payments) RecordFailure(ctx context.Context, noticeID string, orderID bson.ObjectID, intentID, reason string) (bool, error) {
+	_, err := s.coll.Database().Collection(FailuresCollection).InsertOne(ctx, bson.D{{Key: "_id", Value: noticeID},
+		{Key: "orderId", Value: orderID}, {Key: "intentId", Value: intentID}, {Key: "reason", Value: reason},
+		{Key: "at", Value: time.Now().UTC()}})
+	if mongo.IsDuplicateKeyError(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert payment failure %s: %w", noticeID, err)
+	}
+	return true, nil
+}

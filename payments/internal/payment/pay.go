@@ -23,6 +23,7 @@ type Service struct {
 	Orders   Orders
 	Payments Payments
 	Charger  Charger
+	Intents  Intents // the PaymentIntents of the intent path (SPEC §11)
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }

@@ -149,4 +149,14 @@ type Payments interface {
 	// payment:refunded event, at time at, in one write; recording it again
 	// is a no-op.
 	Refunded(ctx context.Context, id bson.ObjectID, refundID string, at time.Time, e events.PaymentRefunded) error
+	// Record inserts a complete payment (one a PaymentIntent made) with its
+	// payment:created, in one write; ErrDuplicate when the order already
+	// has a payment document.
+	Record(ctx context.Context, p Payment, e events.PaymentCreated) error
+	// ByStripeID returns the payment whose processor id is chargeID or
+	// intentID; ErrNotFound if none.
+	ByStripeID(ctx context.Context, chargeID, intentID string) (Payment, error)
+	// RecordFailure records a failed payment attempt under noticeID and
+	// reports whether it was the first record of that notice.
+	RecordFailure(ctx context.Context, noticeID string, orderID bson.ObjectID, intentID, reason string) (first bool, err error)
 }

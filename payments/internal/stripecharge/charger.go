@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
@@ -24,7 +25,10 @@ const Timeout = 10 * time.Second
 // Charger is a payment.Charger on the Stripe API.
 type Charger struct{ api *client.API }
 
-var _ payment.Charger = (*Charger)(nil)
+var (
+	_ payment.Charger = (*Charger)(nil)
+	_ payment.Intents = (*Charger)(nil)
+)
 
 // New returns a Charger that uses key, on the API at base (e.g. a
 // stripe-mock URL) or, when base is empty, on Stripe's.
@@ -57,9 +61,31 @@ func (c *Charger) Charge(ctx context.Context, ch payment.Charge) (string, error)
 	return charge.ID, nil
 }
 
-// Refund implements payment.Charger: the whole charge, once per key.
+// Intent implements payment.Intents: a PaymentIntent for the amount, any
+// payment method the account enables, the order id in its metadata.
+func (c *Charger) Intent(ctx context.Context, r payment.IntentRequest) (payment.Intent, error) {
+	params := &stripe.PaymentIntentParams{
+		Amount:                  stripe.Int64(r.AmountCents),
+		Currency:                stripe.String(r.Currency),
+		AutomaticPaymentMethods: &stripe.PaymentIntentAutomaticPaymentMethodsParams{Enabled: stripe.Bool(true)},
+	}
+	params.Context = ctx
+	params.SetIdempotencyKey(r.IdempotencyKey)
+	params.AddMetadata("orderId", r.OrderID)
+	pi, err := c.api.PaymentIntents.New(params)
+	if err != nil {
+		return payment.Intent{}, classify(err)
+	}
+	return payment.Intent{ID: pi.ID, ClientSecret: pi.ClientSecret}, nil
+}
+
+// Refund implements payment.Charger: the whole charge (ch_…) or
+// PaymentIntent (pi_…), once per key.
 func (c *Charger) Refund(ctx context.Context, chargeID, idempotencyKey string) (string, error) {
 	params := &stripe.RefundParams{Charge: stripe.String(chargeID)}
+	if strings.HasPrefix(chargeID, "pi_") {
+		params = &stripe.RefundParams{PaymentIntent: stripe.String(chargeID)}
+	}
 	params.Context = ctx
 	params.SetIdempotencyKey(idempotencyKey)
 	r, err := c.api.Refunds.New(params)

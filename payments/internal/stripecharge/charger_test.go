@@ -2,17 +2,20 @@ package stripecharge_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gittix/ticketing/payments/internal/payment"
 	"github.com/gittix/ticketing/payments/internal/stripecharge"
+	"github.com/gittix/ticketing/payments/stripefake"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -122,5 +125,42 @@ func TestChargeUnreachable(t *testing.T) {
 	_, err := stripecharge.New("sk_test_key", base, discard).Charge(context.Background(), payment.Charge{AmountCents: 100, Currency: "usd", Source: "tok_visa", IdempotencyKey: "k"})
 	if !errors.Is(err, payment.ErrProcessorDown) {
 		t.Fatalf("error = %v, want ErrProcessorDown", err)
+	}
+}
+
+// TestIntentOnTheFake creates a PaymentIntent through stripe-go on the
+// stateful fake (in front of a stub upstream): the amount, currency and
+// order id arrive, and the idempotency key gives the same intent back.
+func TestIntentOnTheFake(t *testing.T) {
+	t.Parallel()
+	upstream := httptest.NewServer(http.NotFoundHandler())
+	defer upstream.Close()
+	fake, err := stripefake.Start(upstream.URL, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	c := stripecharge.New("sk_test_key", fake.URL, discard)
+	req := payment.IntentRequest{AmountCents: 1999, Currency: "usd", OrderID: "65a1b2c3d4e5f60718293a4b", IdempotencyKey: "intent-order-x"}
+	first, err := c.Intent(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.Intent(context.Background(), req)
+	if err != nil || again != first || !strings.HasPrefix(first.ClientSecret, first.ID+"_secret_") {
+		t.Errorf("intents %+v then %+v (%v), want the same one with its secret", first, again, err)
+	}
+	res, err := http.Get(fake.URL + "/v1/payment_intents/" + first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var pi struct {
+		Amount   int64
+		Currency string
+		Metadata map[string]string
+	}
+	if err := json.NewDecoder(res.Body).Decode(&pi); err != nil || pi.Amount != 1999 || pi.Currency != "usd" || pi.Metadata["orderId"] != req.OrderID {
+		t.Errorf("stored intent = %+v, %v", pi, err)
 	}
 }

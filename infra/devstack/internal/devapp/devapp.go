@@ -28,6 +28,7 @@ import (
 	"github.com/gittix/ticketing/notifications/mailsink"
 	ordersapp "github.com/gittix/ticketing/orders/app"
 	paymentsapp "github.com/gittix/ticketing/payments/app"
+	"github.com/gittix/ticketing/payments/stripefake"
 	ticketsapp "github.com/gittix/ticketing/tickets/app"
 )
 
@@ -112,9 +113,21 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		stackEnv["SMTP_URL"] = sink.URL()
 	}
 
+	// Payments talks to a stateful Stripe fake for PaymentIntents (in
+	// front of stripe-mock), which sends its webhook notices through the
+	// gateway, as Stripe would through the edge; /dev/stripe/ reaches it.
+	fake, err := stripefake.Start(stackEnv[stack.EnvStripeAPIBase], log.With("part", "stripefake"))
+	if err != nil {
+		return err
+	}
+	defer fake.Close()
+	webhookSecret := cmp.Or(getenv("STRIPE_WEBHOOK_SECRET"), "whsec_dev_"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	fake.SetWebhook(gatewayURL+"/api/payments/webhook", webhookSecret)
+	stackEnv[stack.EnvStripeAPIBase] = fake.URL
+
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: stackEnv, gatewayURL: gatewayURL,
+	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: stackEnv, gatewayURL: gatewayURL, webhookSecret: webhookSecret,
 		up: make(chan struct{}), fail: cancel}
 	defer l.wg.Wait() // after cancel: every part has shut down before the stack stops
 	targets, err := l.launch(ctx)
@@ -130,6 +143,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		}
 		front.Handle("/dev/", devtrace.Handler(devtrace.Install(), names))
 	}
+	front.Handle("/dev/stripe/", http.StripPrefix("/dev/stripe", httputil.NewSingleHostReverseProxy(mustURL(fake.URL))))
 	if sink != nil {
 		front.Handle("/dev/mail/", http.StripPrefix("/dev/mail", sink.Handler()))
 		front.Handle("GET /dev/mail", http.RedirectHandler("/dev/mail/", http.StatusFound))
@@ -154,9 +168,11 @@ type launcher struct {
 	log        *slog.Logger
 	stackEnv   map[string]string
 	gatewayURL string
-	up         chan struct{}           // closed once every part has answered
-	fail       context.CancelCauseFunc // stops the app when a part fails at start-up
-	wg         sync.WaitGroup          // the supervisors
+	// webhookSecret signs the Stripe fake's notices to payments.
+	webhookSecret string
+	up            chan struct{}           // closed once every part has answered
+	fail          context.CancelCauseFunc // stops the app when a part fails at start-up
+	wg            sync.WaitGroup          // the supervisors
 }
 
 // launch starts every part and returns, once each answers on its ready
@@ -176,8 +192,11 @@ func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
 		if err != nil {
 			return nil, err
 		}
-		if p.name == "notifications" {
+		switch p.name {
+		case "notifications":
 			env["SMTP_URL"] = l.stackEnv["SMTP_URL"]
+		case "payments":
+			env["STRIPE_WEBHOOK_SECRET"] = l.webhookSecret
 		}
 		env["API_BASE_URL"] = l.gatewayURL
 		if p.name == "client" {
@@ -317,4 +336,12 @@ func waitReady(ctx context.Context, url string) error {
 		case <-tick.C:
 		}
 	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err) // the URLs given here are made by this package
+	}
+	return u
 }

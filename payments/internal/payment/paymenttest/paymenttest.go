@@ -5,6 +5,7 @@ package paymenttest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,6 +93,8 @@ type Payments struct {
 	Events []events.PaymentCreated
 	// RefundEvents holds what Refunded recorded.
 	RefundEvents []events.PaymentRefunded
+	// Failures holds the notice ids RecordFailure recorded.
+	Failures []string
 }
 
 // Put stores p as it is.
@@ -181,6 +184,40 @@ func (s *Payments) Refunded(_ context.Context, id bson.ObjectID, refundID string
 	s.t.m[p.OrderID] = p
 	s.RefundEvents = append(s.RefundEvents, e)
 	return nil
+}
+
+// Record implements payment.Payments.
+func (s *Payments) Record(_ context.Context, p payment.Payment, e events.PaymentCreated) error {
+	if err := s.t.insert(p.OrderID, p); err != nil {
+		return err
+	}
+	s.t.mu.Lock()
+	s.Events = append(s.Events, e)
+	s.t.mu.Unlock()
+	return nil
+}
+
+// ByStripeID implements payment.Payments.
+func (s *Payments) ByStripeID(_ context.Context, chargeID, intentID string) (payment.Payment, error) {
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	for _, p := range s.t.m {
+		if p.StripeID != "" && (p.StripeID == chargeID || p.StripeID == intentID) {
+			return p, nil
+		}
+	}
+	return payment.Payment{}, payment.ErrNotFound
+}
+
+// RecordFailure implements payment.Payments: Failures keeps the notice ids.
+func (s *Payments) RecordFailure(_ context.Context, noticeID string, _ bson.ObjectID, _, _ string) (bool, error) {
+	s.t.mu.Lock()
+	defer s.t.mu.Unlock()
+	if slices.Contains(s.Failures, noticeID) {
+		return false, nil
+	}
+	s.Failures = append(s.Failures, noticeID)
+	return true, nil
 }
 
 // Charger records charges and answers with Err, or with charge ids
