@@ -24,7 +24,7 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return err
 	}
 	defer api.CloseIdleConnections()
-	pages, err := web.New(log, api, web.Options{StripeKey: cfg.StripePublishableKey})
+	pages, err := web.New(log, api, web.Options{StripeKey: cfg.StripePublishableKey, StripeJS: cfg.StripeJS})
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}

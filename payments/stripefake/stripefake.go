@@ -11,12 +11,15 @@
 // and each outcome is sent to the webhook URL as Stripe sends it: a signed
 // event (payment_intent.succeeded, payment_intent.payment_failed). Every
 // other request goes to the upstream (stripe-mock), so charges and refunds
-// keep stripe-mock's faithful answers. It listens on 127.0.0.1 only.
+// keep stripe-mock's faithful answers. GET /v3/stripe.js is a stand-in for
+// Stripe.js that drives this lifecycle from a page (stripe.js). It listens
+// on 127.0.0.1 only.
 package stripefake
 
 import (
 	"bytes"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -33,6 +36,9 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
 )
+
+//go:embed stripe.js
+var stripeJS []byte
 
 // Test cards: the payment methods Stripe's test mode names, and their numbers.
 var cards = map[string]string{
@@ -90,6 +96,11 @@ func Start(upstream string, log *slog.Logger) (*Server, error) {
 	mux.HandleFunc("GET /v1/payment_intents/{id}", s.get)
 	mux.HandleFunc("POST /v1/payment_intents/{id}/confirm", s.confirm)
 	mux.HandleFunc("POST /v1/payment_intents/{id}/authenticate", s.authenticate)
+	// Stripe.js's stand-in, for pages served by the same site.
+	mux.HandleFunc("GET /v3/stripe.js", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		_, _ = w.Write(stripeJS)
+	})
 	// Not Stripe's: what was sent to the webhook, for tests that replay it.
 	mux.HandleFunc("GET /v1/_deliveries", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Delivered()) })
 	mux.Handle("/", s.upstream)

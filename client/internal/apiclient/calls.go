@@ -210,3 +210,18 @@ func (s *Session) Pay(ctx context.Context, token, orderID string) error {
 	}{token, orderID}
 	return s.do(ctx, "POST", "/api/payments", in, nil)
 }
+
+// Intent is the PaymentIntent of an order (POST /api/payments/intents).
+type Intent struct {
+	ID           string `json:"id"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+// Intent returns the PaymentIntent of the order, for Stripe.js to confirm.
+func (s *Session) Intent(ctx context.Context, orderID string) (Intent, error) {
+	var in Intent
+	err := s.do(ctx, "POST", "/api/payments/intents", struct {
+		OrderID string `json:"orderId"`
+	}{orderID}, &in)
+	return in, err
+}

@@ -33,6 +33,9 @@ type Config struct {
 	// StripePublishableKey, when set, makes the pay control collect a card
 	// with Stripe.js; without it the client pays with the test token tok_visa.
 	StripePublishableKey string
+	// StripeJS is where Stripe.js is loaded from (STRIPE_JS_URL): an https
+	// URL, or a path of this site (make dev's stand-in); default Stripe's.
+	StripeJS string
 
 	APITimeout      time.Duration
 	ShutdownTimeout time.Duration
@@ -64,6 +67,7 @@ func Load(getenv func(string) string) (Config, error) {
 		APIBaseURL:           strings.TrimRight(getenv("API_BASE_URL"), "/"),
 		APIHost:              getenv("API_HOST"),
 		StripePublishableKey: getenv("STRIPE_PUBLISHABLE_KEY"),
+		StripeJS:             getenv("STRIPE_JS_URL"),
 		APIServices:          map[string]string{},
 		APITimeout:           5 * time.Second,
 		ShutdownTimeout:      10 * time.Second,
@@ -87,6 +91,9 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("API_BASE_URL must be set (or every one of AUTH_API_URL, TICKETS_API_URL, ORDERS_API_URL, PAYMENTS_API_URL)"))
 	case cfg.APIBaseURL != "" && !isHTTPURL(cfg.APIBaseURL):
 		errs = append(errs, fmt.Errorf("API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080, got %q", cfg.APIBaseURL))
+	}
+	if js := cfg.StripeJS; js != "" && !strings.HasPrefix(js, "https://") && !strings.HasPrefix(js, "/") {
+		errs = append(errs, fmt.Errorf("STRIPE_JS_URL must be an https URL or a path of this site, got %q", js))
 	}
 	// The key is sent to every browser: refuse a secret or restricted key
 	// pasted here by mistake.

@@ -67,6 +67,11 @@ func TestLoad(t *testing.T) {
 			wantErr: []string{"ORDERS_API_URL must be an http(s) URL"},
 		},
 		{name: "nothing set", env: map[string]string{}, wantErr: []string{"API_BASE_URL must be set"}},
+		{
+			name:    "Stripe.js from plain HTTP",
+			env:     map[string]string{"API_BASE_URL": "http://ingress.local", "STRIPE_JS_URL": "http://js.example/v3/"},
+			wantErr: []string{"STRIPE_JS_URL must be an https URL or a path of this site"},
+		},
 		{name: "not a URL", env: map[string]string{"API_BASE_URL": "127.0.0.1:8080"}, wantErr: []string{"API_BASE_URL must be an http(s) URL"}},
 		{
 			name:    "all problems at once",

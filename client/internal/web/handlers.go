@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"context"
 	"net/http"
 	"net/url"
@@ -164,7 +165,8 @@ func (s *Server) renderOrder(w http.ResponseWriter, r *http.Request, v *visit, s
 		data.Expired = data.SecondsLeft == 0
 	}
 	if !data.Paid && !data.Expired {
-		data.StripeKey = s.stripeKey
+		data.StripeKey, data.StripeJS = s.stripeKey, s.stripeJS
+		data.Confirming = s.stripeKey != "" && r.URL.Query().Get("redirect_status") == "succeeded"
 	}
 	return s.render(w, v, status, "order", data)
 }
@@ -188,6 +190,23 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request, v *visit) error {
 		return err
 	}
 	return s.redirect(w, r, v, "/orders")
+}
+
+// POST /orders/{id}/intent — for the Payment Element's script: the order's
+// PaymentIntent client secret as JSON, or {"error": message} with the API's
+// status.
+func (s *Server) intent(w http.ResponseWriter, r *http.Request, v *visit) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	in, err := v.api.Intent(r.Context(), r.PathValue("id"))
+	if e, ok := formError(err); ok {
+		w.WriteHeader(e.Status)
+		return json.NewEncoder(w).Encode(map[string]string{"error": e.Errors[0].Message})
+	}
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(w).Encode(map[string]string{"clientSecret": in.ClientSecret})
 }
 
 // Any other path.

@@ -13,8 +13,8 @@ func TestStripePayControl(t *testing.T) {
 	rec := h.get(t, "/orders/"+x.openOrder, cookieFor(x.alice))
 	wantStatus(t, rec, 200)
 	wantBody(t, rec.Body.String(), []string{`<script src="https://js.stripe.com/v3/"></script>`, `data-stripe-key="pk_test_abc"`,
-		`<div id="card-element"`, `<input type="hidden" name="token" value="">`, `<button id="pay" type="submit">Pay $45.50</button>`},
-		[]string{"Pay with test card"})
+		`<div id="payment-element"`, `data-intent-url="/orders/` + x.openOrder + `/intent"`, `<button id="pay" type="submit">Pay $45.50</button>`},
+		[]string{"Pay with test card", `name="token"`})
 	// Stripe.js is loaded only where a card is taken.
 	if rec := h.get(t, "/", cookieFor(x.alice)); strings.Contains(rec.Body.String(), "js.stripe.com") {
 		t.Errorf("landing page loads Stripe.js")
@@ -22,6 +22,21 @@ func TestStripePayControl(t *testing.T) {
 	if rec := h.get(t, "/orders/"+x.paidOrder, cookieFor(x.alice)); strings.Contains(rec.Body.String(), "js.stripe.com") {
 		t.Errorf("paid order page loads Stripe.js")
 	}
+}
+
+// TestStripeJSFromAnotherPlace: make dev's stand-in is loaded from the
+// site itself; the policy then allows no other origin.
+func TestStripeJSFromAnotherPlace(t *testing.T) {
+	t.Parallel()
+	h, x := newSeeded(t, Options{StripeKey: "pk_test_abc", StripeJS: "/dev/stripe/v3/stripe.js"})
+	rec := h.get(t, "/orders/"+x.openOrder, cookieFor(x.alice))
+	wantBody(t, rec.Body.String(), []string{`<script src="/dev/stripe/v3/stripe.js"></script>`}, []string{"js.stripe.com"})
+	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "stripe.com") {
+		t.Errorf("CSP = %q", csp)
+	}
+	// Back from Stripe, not recorded yet: the page says so and looks again.
+	rec = h.get(t, "/orders/"+x.openOrder+"?payment_intent=pi_1&redirect_status=succeeded", cookieFor(x.alice))
+	wantBody(t, rec.Body.String(), []string{`id="confirming"`}, nil)
 }
 
 func TestPay(t *testing.T) {

@@ -24,6 +24,10 @@ type view struct {
 	Title     string
 	User      *apiclient.User // nil: signed out
 	StripeKey string          // set on a payable order page when Stripe.js is used
+	StripeJS  string          // where Stripe.js comes from, with StripeKey
+	// Confirming: back from Stripe with a payment the webhook has not
+	// completed yet; the page looks again shortly.
+	Confirming bool
 
 	Form   url.Values             // the values typed in a form, shown again with its errors
 	Errors []commonweb.FieldError // the API's messages, shown beside the form

@@ -3,12 +3,14 @@
 package web
 
 import (
+	"cmp"
 	"embed"
 	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gittix/ticketing/client/internal/apiclient"
@@ -23,9 +25,14 @@ const maxForm = 64 << 10
 
 // Options are the optional settings of a Server.
 type Options struct {
-	// StripeKey is the Stripe publishable key; when set, the pay control
-	// collects a card with Stripe.js, else it pays with the test token tok_visa.
+	// StripeKey is the Stripe publishable key; when set, the order page
+	// pays with Stripe's Payment Element (a PaymentIntent confirmed in the
+	// browser, 3-D Secure included), else with the test token tok_visa.
 	StripeKey string
+	// StripeJS is where Stripe.js is loaded from: Stripe's
+	// (https://js.stripe.com/v3/, the default), or a same-site path such
+	// as make dev's stand-in (/dev/stripe/v3/stripe.js).
+	StripeJS string
 	// Now is the clock of the countdown; default time.Now.
 	Now func() time.Time
 }
@@ -37,6 +44,7 @@ type Server struct {
 	pages     map[string]*template.Template
 	static    fs.FS
 	stripeKey string
+	stripeJS  string
 	csp       string
 	now       func() time.Time
 }
@@ -53,7 +61,8 @@ func New(log *slog.Logger, api *apiclient.Client, opt Options) (*Server, error) 
 	}
 	s := &Server{
 		log: log, api: api, pages: pages, static: static,
-		stripeKey: opt.StripeKey, csp: contentSecurityPolicy(opt.StripeKey != ""),
+		stripeKey: opt.StripeKey, stripeJS: cmp.Or(opt.StripeJS, DefaultStripeJS),
+		csp:       contentSecurityPolicy(opt.StripeKey != "", cmp.Or(opt.StripeJS, DefaultStripeJS)),
 		now: opt.Now,
 	}
 	if s.now == nil {
@@ -80,6 +89,7 @@ func (s *Server) Routes() http.Handler {
 	mux.Handle("GET /orders", s.page(signedIn, s.orders))
 	mux.Handle("GET /orders/{id}", s.page(signedIn, s.order))
 	mux.Handle("POST /orders/{id}/pay", s.page(signedIn, s.pay))
+	mux.Handle("POST /orders/{id}/intent", s.page(signedIn, s.intent))
 	mux.HandleFunc("GET /static/{name}", s.staticFile)
 	mux.HandleFunc("GET /healthz", commonweb.Healthz)
 	mux.HandleFunc("GET /readyz", commonweb.Healthz)
@@ -102,13 +112,18 @@ func (s *Server) staticFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeFileFS(w, r, s.static, r.PathValue("name"))
 }
 
+// DefaultStripeJS is Stripe's own Stripe.js.
+const DefaultStripeJS = "https://js.stripe.com/v3/"
+
 // contentSecurityPolicy allows only our own scripts and styles (no inline
-// script), plus Stripe.js when a publishable key is configured.
-func contentSecurityPolicy(stripe bool) string {
+// script), plus Stripe.js (its origin, its frames, its API) when a
+// publishable key is configured; a same-site Stripe.js needs nothing more.
+func contentSecurityPolicy(stripe bool, stripeJS string) string {
 	csp := "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; " +
 		"form-action 'self'; frame-ancestors 'none'; "
-	if stripe {
-		return csp + "script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; " +
+	if u, err := url.Parse(stripeJS); stripe && err == nil && u.Host != "" {
+		origin := u.Scheme + "://" + u.Host
+		return csp + "script-src 'self' " + origin + "; frame-src " + origin + " https://hooks.stripe.com; " +
 			"connect-src 'self' https://api.stripe.com"
 	}
 	return csp + "script-src 'self'"

@@ -22,24 +22,47 @@
     }, 1000);
   }
 
-  // Order page with a Stripe publishable key: collect the card with
-  // Stripe.js, then post the token with the form.
+  // Order page with a Stripe publishable key: Stripe's Payment Element
+  // on the order's PaymentIntent. Stripe.js confirms it (with the bank's
+  // 3-D Secure step when asked) and comes back to the order page, which
+  // shows the order once the webhook has recorded the payment.
   var form = document.getElementById("pay-form");
   if (form && form.dataset.stripeKey && window.Stripe) {
     var stripe = window.Stripe(form.dataset.stripeKey);
-    var card = stripe.elements().create("card");
-    var cardErrors = document.getElementById("card-errors");
-    card.mount("#card-element");
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      stripe.createToken(card).then(function (result) {
-        if (result.error) {
-          cardErrors.textContent = result.error.message;
+    var errors = document.getElementById("card-errors");
+    var button = document.getElementById("pay");
+    var elements = null;
+    button.disabled = true;
+    fetch(form.dataset.intentUrl, { method: "POST", credentials: "same-origin" })
+      .then(function (res) { return res.json(); })
+      .then(function (body) {
+        if (!body.clientSecret) {
+          errors.textContent = body.error || "The payment could not be prepared.";
           return;
         }
-        form.elements.token.value = result.token.id;
-        form.submit();
+        elements = stripe.elements({ clientSecret: body.clientSecret });
+        elements.create("payment").mount("#payment-element");
+        button.disabled = false;
+      })
+      .catch(function () { errors.textContent = "The payment could not be prepared."; });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!elements) return;
+      button.disabled = true;
+      errors.textContent = "";
+      stripe.confirmPayment({
+        elements: elements,
+        confirmParams: { return_url: window.location.origin + form.dataset.returnUrl },
+      }).then(function (result) {
+        if (result && result.error) errors.textContent = result.error.message;
+        button.disabled = false;
       });
     });
+  }
+
+  // Back from Stripe before the webhook recorded the payment: look again.
+  var confirming = document.getElementById("confirming");
+  if (confirming) {
+    setTimeout(function () { window.location.reload(); }, 1000);
   }
 })();

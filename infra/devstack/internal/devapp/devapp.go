@@ -197,6 +197,9 @@ func (l *launcher) launch(ctx context.Context) (map[string]*url.URL, error) {
 			env["SMTP_URL"] = l.stackEnv["SMTP_URL"]
 		case "payments":
 			env["STRIPE_WEBHOOK_SECRET"] = l.webhookSecret
+		case "client":
+			// With a publishable key, the Payment Element is the fake's.
+			env["STRIPE_JS_URL"] = cmp.Or(l.getenv("STRIPE_JS_URL"), "/dev/stripe/v3/stripe.js")
 		}
 		env["API_BASE_URL"] = l.gatewayURL
 		if p.name == "client" {
