@@ -29,7 +29,7 @@ var Secrets = secretTable()
 func secretTable() map[string]map[string][]string {
 	t := map[string]map[string][]string{
 		"jwt-secret":              {"JWT_KEY": {"auth-depl", "tickets-depl", "orders-depl", "payments-depl"}},
-		"stripe-secret":           {"STRIPE_KEY": {"payments-depl"}},
+		"stripe-secret":           {"STRIPE_KEY": {"payments-depl"}, "STRIPE_WEBHOOK_SECRET": {"payments-depl"}},
 		"expiration-redis-secret": {"REDIS_PASSWORD": {"expiration-depl", "expiration-redis"}},
 		"nats-secret":             {"NATS_STAN_PASSWORD": {"nats"}},
 		"smtp-secret":             {"SMTP_URL": {"notifications-depl"}},

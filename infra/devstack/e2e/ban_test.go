@@ -42,9 +42,11 @@ func TestBan(t *testing.T) {
 	refused := map[string]time.Duration{}
 	eventually(t, "every service refuses the banned user's session", func() bool {
 		for name, try := range map[string]func() int{
-			"tickets":  func() int { return victim.do("POST", "/api/tickets", map[string]any{"title": "x", "price": 1}, nil) },
-			"orders":   func() int { return victim.do("GET", "/api/orders", nil, nil) },
-			"payments": func() int { return victim.do("POST", "/api/payments", map[string]any{"token": "tok_visa", "orderId": o.ID}, nil) },
+			"tickets": func() int { return victim.do("POST", "/api/tickets", map[string]any{"title": "x", "price": 1}, nil) },
+			"orders":  func() int { return victim.do("GET", "/api/orders", nil, nil) },
+			"payments": func() int {
+				return victim.do("POST", "/api/payments", map[string]any{"token": "tok_visa", "orderId": o.ID}, nil)
+			},
 		} {
 			if _, done := refused[name]; !done && try() == http.StatusUnauthorized {
 				refused[name] = time.Since(at)
