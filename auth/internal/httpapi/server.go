@@ -26,7 +26,7 @@ type Config struct {
 	// Admins are the (normalised) emails of the users who may ban
 	// (ADMIN_EMAILS).
 	Admins []string
-	Now      func() time.Time     // default time.Now
+	Now    func() time.Time // default time.Now
 }
 
 // Server holds the handlers' dependencies.

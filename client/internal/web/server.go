@@ -62,7 +62,7 @@ func New(log *slog.Logger, api *apiclient.Client, opt Options) (*Server, error) 
 	s := &Server{
 		log: log, api: api, pages: pages, static: static,
 		stripeKey: opt.StripeKey, stripeJS: cmp.Or(opt.StripeJS, DefaultStripeJS),
-		csp:       contentSecurityPolicy(opt.StripeKey != "", cmp.Or(opt.StripeJS, DefaultStripeJS)),
+		csp: contentSecurityPolicy(opt.StripeKey != "", cmp.Or(opt.StripeJS, DefaultStripeJS)),
 		now: opt.Now,
 	}
 	if s.now == nil {
