@@ -39,18 +39,9 @@ func IntentKey(orderID bson.ObjectID) string { return "intent-order-" + orderID.
 // expiresAt. Errors: ErrNotFound, ErrNotOwner, ErrOrderCancelled,
 // ErrOrderExpired, ErrAlreadyPaid, ErrProcessorDown.
 func (s *Service) Intent(ctx context.Context, userID string, orderID bson.ObjectID) (Intent, error) {
-	o, err := s.Orders.Get(ctx, orderID)
+	o, err := s.unpaidOrder(ctx, userID, orderID)
 	if err != nil {
-		return Intent{}, fmt.Errorf("get order %s: %w", orderID.Hex(), err)
-	}
-	if err := s.payable(o, userID); err != nil {
 		return Intent{}, err
-	}
-	switch p, err := s.Payments.ByOrder(ctx, orderID); {
-	case err == nil && p.State == StateComplete:
-		return Intent{}, ErrAlreadyPaid
-	case err != nil && !errors.Is(err, ErrNotFound):
-		return Intent{}, fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
 	}
 	return s.Intents.Intent(ctx, IntentRequest{AmountCents: o.AmountCents(), Currency: "usd",
 		OrderID: orderID.Hex(), IdempotencyKey: IntentKey(orderID)})

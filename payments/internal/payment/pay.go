@@ -38,20 +38,10 @@ var declines = telemetry.For("payments").Counter("payments_declined_total", "Car
 
 // ErrInProgress, *DeclinedError, *RejectedError, ErrProcessorDown.
 func (s *Service) Pay(ctx context.Context, userID string, orderID bson.ObjectID, token string) (Payment, error) {
-	o, err := s.Orders.Get(ctx, orderID)
+	o, err := s.unpaidOrder(ctx, userID, orderID)
 	if err != nil {
-		return Payment{}, fmt.Errorf("get order %s: %w", orderID.Hex(), err)
-	}
-	if err := s.payable(o, userID); err != nil {
 		return Payment{}, err
 	}
-	switch p, err := s.Payments.ByOrder(ctx, orderID); {
-	case err == nil && p.State == StateComplete:
-		return Payment{}, ErrAlreadyPaid
-	case err != nil && !errors.Is(err, ErrNotFound):
-		return Payment{}, fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
-	}
-
 	p, err := s.claim(ctx, orderID)
 	if err != nil {
 		return Payment{}, err
@@ -139,6 +129,25 @@ func (s *Service) RefundIfCancelled(ctx context.Context, orderID bson.ObjectID) 
 	}
 	s.log().Warn("refunded the payment of a cancelled order", "order_id", orderID.Hex(), "charge_id", p.StripeID, "refund_id", refundID)
 	return nil
+}
+
+// unpaidOrder returns the order userID may pay now: theirs, not cancelled,
+// not past expiresAt, not paid yet.
+func (s *Service) unpaidOrder(ctx context.Context, userID string, orderID bson.ObjectID) (Order, error) {
+	o, err := s.Orders.Get(ctx, orderID)
+	if err != nil {
+		return Order{}, fmt.Errorf("get order %s: %w", orderID.Hex(), err)
+	}
+	if err := s.payable(o, userID); err != nil {
+		return Order{}, err
+	}
+	switch p, err := s.Payments.ByOrder(ctx, orderID); {
+	case err == nil && p.State == StateComplete:
+		return Order{}, ErrAlreadyPaid
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return Order{}, fmt.Errorf("get payment of order %s: %w", orderID.Hex(), err)
+	}
+	return o, nil
 }
 
 func (s *Service) payable(o Order, userID string) error {
