@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,20 +26,7 @@ var (
 // response.
 func serve(t testing.TB, h http.Handler, user *auth.User, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return authtest.Serve(t, h, key, user, method, path, body)
 }
 
 type orderJSON struct {

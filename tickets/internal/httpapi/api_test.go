@@ -57,15 +57,7 @@ func (r response) errors(t *testing.T) []web.FieldError {
 
 func do(t *testing.T, h http.Handler, method, path, body string, user *auth.User) response {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := authtest.Serve(t, h, key, user, method, path, body)
 	return response{Code: rec.Code, Body: rec.Body.String()}
 }
 
