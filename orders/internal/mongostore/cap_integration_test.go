@@ -20,6 +20,27 @@ import (
 
 const maxOpen = 5
 
+// createAtOnce runs create(0) … create(n-1) at once and returns how many
+// succeeded; a failure other than refused is an error of the test.
+func createAtOnce(t *testing.T, n int, refused error, create func(i int) error) (created int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() { errs[i] = create(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, refused):
+			t.Errorf("Create: %v, want nil or %v", err, refused)
+		}
+	}
+	return created
+}
+
 // replicas returns n stores on one collection, as n replicas of the
 // service have.
 func replicas(t *testing.T, n int) []*mongostore.Orders {
@@ -47,21 +68,9 @@ func TestOpenOrderCapConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	stores := replicas(t, 2)
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Go(func() { errs[i] = stores[i%2].Create(ctx, newOrder("u1", newTicket()), maxOpen) })
-	}
-	wg.Wait()
-	created := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			created++
-		case !errors.Is(err, order.ErrTooManyOpen):
-			t.Errorf("Create: %v, want nil or %v", err, order.ErrTooManyOpen)
-		}
-	}
+	created := createAtOnce(t, 20, order.ErrTooManyOpen, func(i int) error {
+		return stores[i%2].Create(ctx, newOrder("u1", newTicket()), maxOpen)
+	})
 	list, err := stores[0].ListByUser(ctx, "u1")
 	if err != nil {
 		t.Fatal(err)
@@ -136,21 +145,9 @@ func TestOpenOrderCapOneTicket(t *testing.T) {
 	ctx := context.Background()
 	stores := replicas(t, 2)
 	tk := newTicket()
-	var wg sync.WaitGroup
-	errs := make([]error, 10)
-	for i := range errs {
-		wg.Go(func() { errs[i] = stores[i%2].Create(ctx, newOrder("u1", tk), maxOpen) })
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, order.ErrTicketReserved):
-			t.Errorf("Create: %v, want nil or %v", err, order.ErrTicketReserved)
-		}
-	}
+	won := createAtOnce(t, 10, order.ErrTicketReserved, func(i int) error {
+		return stores[i%2].Create(ctx, newOrder("u1", tk), maxOpen)
+	})
 	if won != 1 {
 		t.Fatalf("%d orders of one ticket, want 1", won)
 	}
