@@ -41,6 +41,20 @@ func createAtOnce(t *testing.T, n int, refused error, create func(i int) error) 
 	return created
 }
 
+// fillCap creates maxOpen open orders of userID in s and returns them.
+func fillCap(t *testing.T, s *mongostore.Orders, userID string) []order.Order {
+	t.Helper()
+	open := make([]order.Order, 0, maxOpen)
+	for range maxOpen {
+		o := newOrder(userID, newTicket())
+		if err := s.Create(t.Context(), o, maxOpen); err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, o)
+	}
+	return open
+}
+
 // replicas returns n stores on one collection, as n replicas of the
 // service have.
 func replicas(t *testing.T, n int) []*mongostore.Orders {
@@ -86,14 +100,7 @@ func TestOpenOrderCapReleased(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := replicas(t, 1)[0]
-	var open []order.Order
-	for range maxOpen {
-		o := newOrder("u1", newTicket())
-		if err := s.Create(ctx, o, maxOpen); err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, o)
-	}
+	open := fillCap(t, s, "u1")
 	full := func(step string) {
 		t.Helper()
 		if err := s.Create(ctx, newOrder("u1", newTicket()), maxOpen); !errors.Is(err, order.ErrTooManyOpen) {
@@ -172,14 +179,7 @@ func TestOpenOrderCapFreesLeftSlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var open []order.Order
-	for range maxOpen {
-		o := newOrder("u1", newTicket())
-		if err := s.Create(ctx, o, maxOpen); err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, o)
-	}
+	open := fillCap(t, s, "u1")
 	// Close one order the way a crash right after its write would leave
 	// it: cancelled in its document, its slot still taken.
 	closed := open[0]
