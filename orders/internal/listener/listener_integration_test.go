@@ -48,10 +48,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.Background(t, relay.Run)
 	tickets := mongostore.NewTickets(db)
 	return &env{db: db, conn: conn, tickets: tickets,
 		svc: &order.Service{Orders: orders, Tickets: tickets, Window: time.Minute}}
