@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,7 +17,7 @@ import (
 
 var (
 	key     = []byte("orders-test-key-0123456789abcdef")
-	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	discard = slog.New(slog.DiscardHandler)
 	window  = 15 * time.Minute
 )
 

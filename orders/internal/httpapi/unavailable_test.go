@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -30,7 +29,7 @@ func TestStoreUnavailable(t *testing.T) {
 	t.Cleanup(func() { client.Disconnect(context.Background()) })
 	key := []byte("k")
 	svc := &order.Service{Tickets: mongostore.NewTickets(client.Database("orders")), Window: time.Minute}
-	h := httpapi.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Verifier{Key: key}, nil).Routes()
+	h := httpapi.New(svc, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil).Routes()
 
 	rec := authtest.Serve(t, h, key, &auth.User{ID: "u1"}, http.MethodPost, "/api/orders", `{"ticketId":"`+bson.NewObjectID().Hex()+`"}`)
 	if got, want := rec.Code, http.StatusServiceUnavailable; got != want {

@@ -3,7 +3,6 @@ package listener_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ import (
 // bus.Dispatch as a delivery is, either applies the event as SPEC §8 says
 // or changes nothing; never a panic. The stores are in memory.
 
-var fuzzLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+var fuzzLog = slog.New(slog.DiscardHandler)
 
 const fuzzTicketHex, fuzzOrderHex = "0123456789abcdef01234567", "89abcdef0123456789abcdef"
 

@@ -5,7 +5,6 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // env is the listeners' world on a fresh database of the real MongoDB
 // (FerretDB), with the outbox relay publishing to the real NATS Streaming.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +28,7 @@ import (
 
 var (
 	key     = []byte("test-key")
-	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	discard = slog.New(slog.DiscardHandler)
 	alice   = &auth.User{ID: "u-alice", Email: "alice@example.com"}
 	bob     = &auth.User{ID: "u-bob", Email: "bob@example.com"}
 )

@@ -3,7 +3,6 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 
@@ -21,7 +20,7 @@ import (
 // Hermetic tests of the handlers' decisions on the in-memory store; the
 // same handlers run on MongoDB and NATS Streaming in integration_test.go.
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // storeWith returns a store holding one ticket, held by holder (empty: by
 // no order) with the orders cancelled on it; with conflict, another writer
