@@ -194,9 +194,7 @@ func TestDurableSubscriberGetsOnlyWhatItMissed(t *testing.T) {
 func TestPoisonMessageIsAckedAndLogged(t *testing.T) {
 	eachTransport(t, func(t *testing.T, tr transport) {
 		srv := tr.start(t)
-		var logs safeBuffer
-		log := slog.New(slog.NewTextHandler(&logs, nil))
-		c := connect(t, srv, "listener", log)
+		c, log, logs := connectLogged(t, srv, "listener")
 		var good atomic.Int32
 		err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service", AckWait: time.Second}, log,
 			func(context.Context, events.ExpirationComplete) error { good.Add(1); return nil })
@@ -254,6 +252,15 @@ func TestLostConnectionIsSurfaced(t *testing.T) {
 
 // safeBuffer collects log output from many goroutines.
 type safeBuffer = testenv.LogBuffer
+
+// connectLogged connects to srv as clientID with a logger whose lines the
+// test can read; it returns the connection and the logger for listeners.
+func connectLogged(t *testing.T, srv *testServer, clientID string) (*bus.Conn, *slog.Logger, *safeBuffer) {
+	t.Helper()
+	logs := &safeBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	return connect(t, srv, clientID, log), log, logs
+}
 
 // TestOneMemberHearsASubjectInOrder: with one member and no failure, a
 // subject's messages are handled one at a time, in publish order.

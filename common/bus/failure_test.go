@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,9 +19,7 @@ import (
 func TestDroppedEventIsAckedAndLogged(t *testing.T) {
 	eachTransport(t, func(t *testing.T, tr transport) {
 		srv := tr.start(t)
-		var logs safeBuffer
-		log := slog.New(slog.NewTextHandler(&logs, nil))
-		c := connect(t, srv, "listener", log)
+		c, log, logs := connectLogged(t, srv, "listener")
 		var calls atomic.Int32
 		err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service", AckWait: time.Second}, log,
 			func(_ context.Context, e events.ExpirationComplete) error {
@@ -49,9 +46,7 @@ func TestDroppedEventIsAckedAndLogged(t *testing.T) {
 func TestHandlerPanicIsRecoveredAndRedelivered(t *testing.T) {
 	eachTransport(t, func(t *testing.T, tr transport) {
 		srv := tr.start(t)
-		var logs safeBuffer
-		log := slog.New(slog.NewTextHandler(&logs, nil))
-		c := connect(t, srv, "listener", log)
+		c, log, logs := connectLogged(t, srv, "listener")
 		var calls atomic.Int32
 		err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service", AckWait: time.Second}, log,
 			func(context.Context, events.ExpirationComplete) error {

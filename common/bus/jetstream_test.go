@@ -159,23 +159,36 @@ func TestNewSubjectJoinsTheStream(t *testing.T) {
 	}
 }
 
+// listenOrders listens on c for expiration:complete under the
+// orders-service queue group and returns a snapshot of the order ids
+// delivered so far, in order.
+func listenOrders(t *testing.T, c *bus.Conn) (seen func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var ids []string
+	if err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service"}, discard,
+		func(_ context.Context, e events.ExpirationComplete) error {
+			mu.Lock()
+			defer mu.Unlock()
+			ids = append(ids, e.OrderID)
+			return nil
+		}); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(ids)
+	}
+}
+
 // TestMsgIDDeduplicates: two publishes with one message id are stored
 // once on JetStream; NATS Streaming ignores the id and delivers both.
 func TestMsgIDDeduplicates(t *testing.T) {
 	eachTransport(t, func(t *testing.T, tr transport) {
 		srv := tr.start(t)
 		c := connect(t, srv, "relay", discard)
-		var mu sync.Mutex
-		var seen []string
-		if err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service"}, discard,
-			func(_ context.Context, e events.ExpirationComplete) error {
-				mu.Lock()
-				defer mu.Unlock()
-				seen = append(seen, e.OrderID)
-				return nil
-			}); err != nil {
-			t.Fatal(err)
-		}
+		seen := listenOrders(t, c)
 		for _, m := range []struct{ id, order string }{{"entry-1", "o1"}, {"entry-1", "o1"}, {"entry-2", "o2"}} {
 			if err := bus.PublishEvent(bus.WithMsgID(t.Context(), m.id), c, events.ExpirationComplete{OrderID: m.order}); err != nil {
 				t.Fatal(err)
@@ -185,12 +198,10 @@ func TestMsgIDDeduplicates(t *testing.T) {
 		if tr.name == bus.TransportStan {
 			want = []string{"o1", "o1", "o2"}
 		}
-		bustest.Eventually(t, "deliveries", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) >= len(want) })
+		bustest.Eventually(t, "deliveries", func() bool { return len(seen()) >= len(want) })
 		time.Sleep(300 * time.Millisecond)
-		mu.Lock()
-		defer mu.Unlock()
-		if !slices.Equal(seen, want) {
-			t.Errorf("delivered %v, want %v", seen, want)
+		if got := seen(); !slices.Equal(got, want) {
+			t.Errorf("delivered %v, want %v", got, want)
 		}
 	})
 }
@@ -277,20 +288,10 @@ func TestJetStreamServerRestart(t *testing.T) {
 	port := s.Addr().(*net.TCPAddr).Port
 	srv := &testServer{transport: bus.TransportJetStream, url: s.ClientURL()}
 	c := connect(t, srv, "listener", discard)
-	var mu sync.Mutex
-	var seen []string
-	if err := bus.Listen(c, bus.ListenerConfig{QueueGroup: "orders-service"}, discard,
-		func(_ context.Context, e events.ExpirationComplete) error {
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, e.OrderID)
-			return nil
-		}); err != nil {
-		t.Fatal(err)
-	}
+	seen := listenOrders(t, c)
 	pub := connect(t, srv, "publisher", discard)
 	publish(t, pub, events.ExpirationComplete{OrderID: "before"})
-	bustest.Eventually(t, "first delivery", func() bool { mu.Lock(); defer mu.Unlock(); return len(seen) == 1 })
+	bustest.Eventually(t, "first delivery", func() bool { return len(seen()) == 1 })
 
 	s.Shutdown()
 	s.WaitForShutdown()
@@ -301,16 +302,10 @@ func TestJetStreamServerRestart(t *testing.T) {
 		defer cancel()
 		return bus.PublishEvent(ctx, pub, events.ExpirationComplete{OrderID: "after"}) == nil
 	})
-	bustest.Eventually(t, "delivery after the restart", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Contains(seen, "after")
-	})
-	mu.Lock()
-	if seen[0] != "before" || slices.Contains(seen[1:], "before") {
-		t.Errorf("seen = %v: the acked message came again", seen)
+	bustest.Eventually(t, "delivery after the restart", func() bool { return slices.Contains(seen(), "after") })
+	if got := seen(); got[0] != "before" || slices.Contains(got[1:], "before") {
+		t.Errorf("seen = %v: the acked message came again", got)
 	}
-	mu.Unlock()
 	select {
 	case err := <-c.Lost():
 		t.Errorf("a restart within the loss budget reported %v", err)

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -84,7 +83,7 @@ type service struct {
 // waits until it is ready.
 func start(t testing.TB, env map[string]string) *service {
 	t.Helper()
-	env["HOST"], env["PORT"] = "127.0.0.1", freePort(t)
+	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &service{cancel: cancel, done: make(chan error, 1), addr: "http://127.0.0.1:" + env["PORT"]}
 	go func() { s.done <- app.Run(ctx, discard, func(k string) string { return env[k] }) }()
@@ -130,16 +129,6 @@ func status(u string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 func newOrderID() string {
@@ -217,7 +206,7 @@ type natsServer struct {
 
 func newNATSServer(t testing.TB) *natsServer {
 	t.Helper()
-	port, _ := strconv.Atoi(freePort(t))
+	port, _ := strconv.Atoi(testenv.FreePort(t))
 	n := &natsServer{port: port, dir: filepath.Join(t.TempDir(), "store")}
 	n.start(t)
 	t.Cleanup(func() {

@@ -410,15 +410,8 @@ func TestBrokenIssuerReference(t *testing.T) {
 // TestBrokenSkaffold validates broken copies of skaffold.yaml.
 func TestBrokenSkaffold(t *testing.T) {
 	t.Parallel()
-	doc, err := os.ReadFile(filepath.Join(root, "skaffold.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema, err := os.ReadFile("testdata/skaffold-v4beta11.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ValidateSkaffold([]byte(strings.Replace(string(doc), "dockerfile:", "dockerfle:", 1)), schema)
+	doc, schema := readSkaffold(t)
+	_, err := ValidateSkaffold([]byte(strings.Replace(string(doc), "dockerfile:", "dockerfle:", 1)), schema)
 	wantErr(t, err, "dockerfle")
 
 	s, err := ValidateSkaffold([]byte(strings.Replace(string(doc), "push: false", "push: true", 1)), schema)

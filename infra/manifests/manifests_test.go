@@ -334,17 +334,23 @@ func TestStores(t *testing.T) {
 	}
 }
 
-func loadSkaffold(t *testing.T) *Skaffold {
+// readSkaffold returns skaffold.yaml and the schema it is validated with.
+func readSkaffold(t *testing.T) (doc, schema []byte) {
 	t.Helper()
 	doc, err := os.ReadFile(filepath.Join(root, "skaffold.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema, err := os.ReadFile("testdata/skaffold-v4beta11.schema.json")
+	schema, err = os.ReadFile("testdata/skaffold-v4beta11.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := ValidateSkaffold(doc, schema)
+	return doc, schema
+}
+
+func loadSkaffold(t *testing.T) *Skaffold {
+	t.Helper()
+	s, err := ValidateSkaffold(readSkaffold(t))
 	if err != nil {
 		t.Fatal(err)
 	}

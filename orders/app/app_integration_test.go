@@ -4,7 +4,6 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -95,7 +94,7 @@ func TestNewPartsCap(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	key := []byte("parts-test-key-0123456789abcdef01")
-	parts, err := app.NewParts(context.Background(), db, &bustest.Publisher{}, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	parts, err := app.NewParts(context.Background(), db, &bustest.Publisher{}, slog.New(slog.DiscardHandler),
 		app.Options{JWTKey: key, Window: time.Minute})
 	if err != nil {
 		t.Fatal(err)

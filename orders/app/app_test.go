@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 func TestRunConfigErrors(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"JWT_KEY": "short", "MAX_OPEN_ORDERS": "0", "PORT": "http"}
-	err := app.Run(context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
+	err := app.Run(context.Background(), slog.New(slog.DiscardHandler), func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("Run = nil, want a config error")
 	}

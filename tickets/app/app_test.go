@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -13,7 +12,7 @@ import (
 // start, naming it.
 func TestRunConfigErrors(t *testing.T) {
 	t.Parallel()
-	err := app.Run(t.Context(), slog.New(slog.NewTextHandler(io.Discard, nil)), func(string) string { return "" })
+	err := app.Run(t.Context(), slog.New(slog.DiscardHandler), func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "MONGO_URI") || !strings.Contains(err.Error(), "JWT_KEY") {
 		t.Fatalf("Run with no environment = %v, want an error naming the missing variables", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -83,7 +82,7 @@ func (r *Recorder[E]) Wait(t testing.TB, n int, keep func(E) bool) []E {
 	}
 }
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 func randomHex() string {
 	var b [6]byte

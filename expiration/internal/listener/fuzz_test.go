@@ -3,7 +3,6 @@ package listener_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -40,7 +39,7 @@ func FuzzOrderCreated(f *testing.F) {
 	} {
 		f.Add([]byte(data))
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		enq := &recordingEnqueuer{}
 		bus.Dispatch(context.Background(), log, listener.OrderCreated(enq, log), data, 1, false, time.Second)

@@ -3,7 +3,6 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -28,7 +27,7 @@ func (f *fakeEnqueuer) EnqueueContext(context.Context, *asynq.Task, ...asynq.Opt
 
 func TestOrderCreated(t *testing.T) {
 	t.Parallel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	valid := events.OrderCreated{ID: "o1", ExpiresAt: time.Now().Add(time.Minute)}
 	tests := []struct {
 		name      string

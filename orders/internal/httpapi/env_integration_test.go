@@ -51,10 +51,7 @@ func setup(t testing.TB, relay bool) *env {
 		t.Fatalf("NewOrders: %v", err)
 	}
 	if relay {
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { r.Run(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+		testenv.Background(t, r.Run) // before the connection closes
 	}
 	tickets := mongostore.NewTickets(db)
 	svc := &order.Service{Orders: orders, Tickets: tickets, Window: window}

@@ -2,11 +2,9 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +17,7 @@ import (
 
 var (
 	key     = []byte("orders-test-key-0123456789abcdef")
-	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	discard = slog.New(slog.DiscardHandler)
 	window  = 15 * time.Minute
 )
 
@@ -27,20 +25,7 @@ var (
 // response.
 func serve(t testing.TB, h http.Handler, user *auth.User, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return authtest.Serve(t, h, key, user, method, path, body)
 }
 
 type orderJSON struct {

@@ -2,11 +2,8 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,13 +29,9 @@ func TestStoreUnavailable(t *testing.T) {
 	t.Cleanup(func() { client.Disconnect(context.Background()) })
 	key := []byte("k")
 	svc := &order.Service{Tickets: mongostore.NewTickets(client.Database("orders")), Window: time.Minute}
-	h := httpapi.New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Verifier{Key: key}, nil).Routes()
+	h := httpapi.New(svc, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil).Routes()
 
-	req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(`{"ticketId":"`+bson.NewObjectID().Hex()+`"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.AddCookie(authtest.Cookie(t, key, auth.User{ID: "u1"}))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := authtest.Serve(t, h, key, &auth.User{ID: "u1"}, http.MethodPost, "/api/orders", `{"ticketId":"`+bson.NewObjectID().Hex()+`"}`)
 	if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
 		t.Errorf("status = %d, want %d; body %s", got, want, rec.Body)
 	}

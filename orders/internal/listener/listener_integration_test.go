@@ -5,7 +5,6 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ import (
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // env is the listeners' world on a fresh database of the real MongoDB
 // (FerretDB), with the outbox relay publishing to the real NATS Streaming.
@@ -48,10 +47,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.Background(t, relay.Run)
 	tickets := mongostore.NewTickets(db)
 	return &env{db: db, conn: conn, tickets: tickets,
 		svc: &order.Service{Orders: orders, Tickets: tickets, Window: time.Minute}}

@@ -20,6 +20,41 @@ import (
 
 const maxOpen = 5
 
+// createAtOnce runs create(0) … create(n-1) at once and returns how many
+// succeeded; a failure other than refused is an error of the test.
+func createAtOnce(t *testing.T, n int, refused error, create func(i int) error) (created int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() { errs[i] = create(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case !errors.Is(err, refused):
+			t.Errorf("Create: %v, want nil or %v", err, refused)
+		}
+	}
+	return created
+}
+
+// fillCap creates maxOpen open orders of userID in s and returns them.
+func fillCap(t *testing.T, s *mongostore.Orders, userID string) []order.Order {
+	t.Helper()
+	open := make([]order.Order, 0, maxOpen)
+	for range maxOpen {
+		o := newOrder(userID, newTicket())
+		if err := s.Create(t.Context(), o, maxOpen); err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, o)
+	}
+	return open
+}
+
 // replicas returns n stores on one collection, as n replicas of the
 // service have.
 func replicas(t *testing.T, n int) []*mongostore.Orders {
@@ -47,21 +82,9 @@ func TestOpenOrderCapConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	stores := replicas(t, 2)
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Go(func() { errs[i] = stores[i%2].Create(ctx, newOrder("u1", newTicket()), maxOpen) })
-	}
-	wg.Wait()
-	created := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			created++
-		case !errors.Is(err, order.ErrTooManyOpen):
-			t.Errorf("Create: %v, want nil or %v", err, order.ErrTooManyOpen)
-		}
-	}
+	created := createAtOnce(t, 20, order.ErrTooManyOpen, func(i int) error {
+		return stores[i%2].Create(ctx, newOrder("u1", newTicket()), maxOpen)
+	})
 	list, err := stores[0].ListByUser(ctx, "u1")
 	if err != nil {
 		t.Fatal(err)
@@ -77,14 +100,7 @@ func TestOpenOrderCapReleased(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := replicas(t, 1)[0]
-	var open []order.Order
-	for range maxOpen {
-		o := newOrder("u1", newTicket())
-		if err := s.Create(ctx, o, maxOpen); err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, o)
-	}
+	open := fillCap(t, s, "u1")
 	full := func(step string) {
 		t.Helper()
 		if err := s.Create(ctx, newOrder("u1", newTicket()), maxOpen); !errors.Is(err, order.ErrTooManyOpen) {
@@ -136,21 +152,9 @@ func TestOpenOrderCapOneTicket(t *testing.T) {
 	ctx := context.Background()
 	stores := replicas(t, 2)
 	tk := newTicket()
-	var wg sync.WaitGroup
-	errs := make([]error, 10)
-	for i := range errs {
-		wg.Go(func() { errs[i] = stores[i%2].Create(ctx, newOrder("u1", tk), maxOpen) })
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, order.ErrTicketReserved):
-			t.Errorf("Create: %v, want nil or %v", err, order.ErrTicketReserved)
-		}
-	}
+	won := createAtOnce(t, 10, order.ErrTicketReserved, func(i int) error {
+		return stores[i%2].Create(ctx, newOrder("u1", tk), maxOpen)
+	})
 	if won != 1 {
 		t.Fatalf("%d orders of one ticket, want 1", won)
 	}
@@ -175,14 +179,7 @@ func TestOpenOrderCapFreesLeftSlots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var open []order.Order
-	for range maxOpen {
-		o := newOrder("u1", newTicket())
-		if err := s.Create(ctx, o, maxOpen); err != nil {
-			t.Fatal(err)
-		}
-		open = append(open, o)
-	}
+	open := fillCap(t, s, "u1")
 	// Close one order the way a crash right after its write would leave
 	// it: cancelled in its document, its slot still taken.
 	closed := open[0]

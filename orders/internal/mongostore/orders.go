@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/orders/internal/order"
 	"github.com/gittix/ticketing/orders/internal/ticket"
@@ -256,13 +257,10 @@ func openSlot(userID string, n int) string { return userID + "/" + strconv.Itoa(
 
 // Get implements order.Store.
 func (s *Orders) Get(ctx context.Context, id bson.ObjectID) (order.Order, error) {
-	var d orderDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(withoutOutbox)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return order.Order{}, order.ErrNotFound
-	}
+	d, err := mongodb.FindOne[orderDoc](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, "order", order.ErrNotFound,
+		options.FindOne().SetProjection(withoutOutbox))
 	if err != nil {
-		return order.Order{}, fmt.Errorf("find order: %w", err)
+		return order.Order{}, err
 	}
 	return d.order(), nil
 }

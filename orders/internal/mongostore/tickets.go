@@ -2,12 +2,12 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
 
@@ -32,13 +32,9 @@ type ticketDoc struct {
 
 // Get implements ticket.Store.
 func (s *Tickets) Get(ctx context.Context, id bson.ObjectID) (ticket.Ticket, error) {
-	var d ticketDoc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
+	d, err := mongodb.FindOne[ticketDoc](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, "ticket", ticket.ErrNotFound)
 	if err != nil {
-		return ticket.Ticket{}, fmt.Errorf("find ticket: %w", err)
+		return ticket.Ticket{}, err
 	}
 	return ticket.Ticket(d), nil
 }

@@ -3,23 +3,16 @@
 package config
 
 import (
-	"time"
-
-	"github.com/gittix/ticketing/common/auth"
-	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/env"
+	"github.com/gittix/ticketing/common/lifecycle"
 )
 
 // Config is the service's configuration.
 type Config struct {
-	Addr     string     // HOST:PORT; HOST empty (every interface, as in a pod), PORT default 3000
-	MongoURI string     // MONGO_URI, required; its path names the database (default "tickets")
-	JWTKey   []byte     // JWT_KEY, required, at least auth.MinKeyLen bytes
-	Bus      bus.Config // NATS_URL (required), NATS_CLUSTER_ID, NATS_CLIENT_ID, BUS_MAX_DELIVERIES
+	lifecycle.MongoConfig
 	// TicketsPerHour is how many tickets one user may create per hour:
 	// TICKETS_PER_HOUR, default 100.
-	TicketsPerHour  int
-	ShutdownTimeout time.Duration
+	TicketsPerHour int
 }
 
 // DefaultTicketsPerHour is TICKETS_PER_HOUR when it is unset.
@@ -30,12 +23,8 @@ const DefaultTicketsPerHour = 100
 func Load(getenv func(string) string) (Config, error) {
 	r := env.NewReader(getenv)
 	cfg := Config{
-		Addr:            r.Addr("3000"),
-		MongoURI:        r.Required("MONGO_URI"),
-		JWTKey:          r.Secret("JWT_KEY", auth.MinKeyLen),
-		Bus:             bus.ConfigFrom(r, "tickets"),
-		TicketsPerHour:  r.Int("TICKETS_PER_HOUR", DefaultTicketsPerHour),
-		ShutdownTimeout: 10 * time.Second,
+		MongoConfig:    lifecycle.ReadMongoConfig(r, "tickets"),
+		TicketsPerHour: r.Int("TICKETS_PER_HOUR", DefaultTicketsPerHour),
 	}
 	return cfg, r.Err()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +28,7 @@ import (
 
 var (
 	key     = []byte("test-key")
-	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+	discard = slog.New(slog.DiscardHandler)
 	alice   = &auth.User{ID: "u-alice", Email: "alice@example.com"}
 	bob     = &auth.User{ID: "u-bob", Email: "bob@example.com"}
 )
@@ -57,15 +56,7 @@ func (r response) errors(t *testing.T) []web.FieldError {
 
 func do(t *testing.T, h http.Handler, method, path, body string, user *auth.User) response {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := authtest.Serve(t, h, key, user, method, path, body)
 	return response{Code: rec.Code, Body: rec.Body.String()}
 }
 

@@ -41,10 +41,7 @@ func newEnv(t testing.TB) *env {
 	conn := bustest.Connect(t, url, cluster)
 	coll := db.Collection("tickets")
 	relay := outbox.NewRelay(coll, conn, discard, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+	testenv.Background(t, relay.Run) // before the connection closes
 	store := mongostore.New(coll, relay)
 	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
 	return &env{h: httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: key}, discard, checks, nil).Routes(), coll: coll, conn: conn, store: store}

@@ -23,16 +23,7 @@ import (
 // send sends a request and returns the whole recorded answer (headers too).
 func send(t *testing.T, h http.Handler, method, path, body string, user *auth.User) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return authtest.Serve(t, h, key, user, method, path, body)
 }
 
 var nextLink = regexp.MustCompile(`^<(/api/tickets\?[^>]*)>; rel="next"$`)

@@ -42,10 +42,7 @@ func newEnv(t *testing.T) *env {
 	url, cluster := testenv.NATS(t)
 	conn := bustest.Connect(t, url, cluster)
 	relay := outbox.NewRelay(coll, conn, discard, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	testenv.Background(t, relay.Run)
 	return &env{store: mongostore.New(coll, relay), conn: conn, updated: bustest.Record[rawUpdated](t, conn)}
 }
 

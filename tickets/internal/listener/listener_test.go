@@ -3,7 +3,6 @@ package listener_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 
@@ -21,7 +20,28 @@ import (
 // Hermetic tests of the handlers' decisions on the in-memory store; the
 // same handlers run on MongoDB and NATS Streaming in integration_test.go.
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
+
+// storeWith returns a store holding one ticket, held by holder (empty: by
+// no order) with the orders cancelled on it; with conflict, another writer
+// bumps the ticket's version under every save.
+func storeWith(holder string, cancelled []string, conflict bool) (*tickettest.Store, ticket.Ticket) {
+	s := &tickettest.Store{}
+	tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: holder, CancelledOrders: cancelled})
+	if conflict {
+		other := tk
+		s.BeforeSave = func(ticket.Ticket) { other.Version++; s.Put(other) }
+	}
+	return s, tk
+}
+
+// idOr returns id, or tk's id when id is empty.
+func idOr(id string, tk ticket.Ticket) string {
+	if id == "" {
+		return tk.ID.Hex()
+	}
+	return id
+}
 
 func TestOrderCreatedDecisions(t *testing.T) {
 	t.Parallel()
@@ -49,15 +69,8 @@ func TestOrderCreatedDecisions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := &tickettest.Store{}
-			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder, CancelledOrders: tt.cancelled})
-			if tt.conflict {
-				s.BeforeSave = func(got ticket.Ticket) { tk.Version++; s.Put(tk) }
-			}
-			id := tt.ticketID
-			if id == "" {
-				id = tk.ID.Hex()
-			}
+			s, tk := storeWith(tt.holder, tt.cancelled, tt.conflict)
+			id := idOr(tt.ticketID, tk)
 			err := listener.OrderCreated(s, discard)(context.Background(), events.OrderCreated{ID: "o1", Ticket: events.OrderTicket{ID: id, Price: 1}})
 			if !acked(err) != tt.wantErr {
 				t.Fatalf("handler error = %v, want error %v", err, tt.wantErr)
@@ -98,15 +111,8 @@ func TestOrderCancelledDecisions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := &tickettest.Store{}
-			tk := s.Put(ticket.Ticket{Title: "a", Price: 100, UserID: "u1", OrderID: tt.holder, CancelledOrders: tt.cancelled})
-			if tt.conflict {
-				s.BeforeSave = func(ticket.Ticket) { tk.Version++; s.Put(tk) }
-			}
-			id := tt.ticketID
-			if id == "" {
-				id = tk.ID.Hex()
-			}
+			s, tk := storeWith(tt.holder, tt.cancelled, tt.conflict)
+			id := idOr(tt.ticketID, tk)
 			err := listener.OrderCancelled(s, discard)(context.Background(), events.OrderCancelled{ID: "o1", Version: 1, Ticket: events.TicketRef{ID: id}})
 			if !acked(err) != tt.wantErr {
 				t.Fatalf("handler error = %v, want error %v", err, tt.wantErr)

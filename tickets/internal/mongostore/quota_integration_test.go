@@ -4,7 +4,6 @@ package mongostore_test
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -18,7 +17,7 @@ import (
 	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 // TestQuota: a user gets limit creations per window, then a QuotaError
 // with the wait until the next window; other users and the next window

@@ -6,13 +6,13 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
@@ -75,13 +75,10 @@ func (s *Store) Create(ctx context.Context, t ticket.Ticket) (ticket.Ticket, err
 
 // Get implements ticket.Store.
 func (s *Store) Get(ctx context.Context, id bson.ObjectID) (ticket.Ticket, error) {
-	var d doc
-	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(withoutOutbox)).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
+	d, err := mongodb.FindOne[doc](ctx, s.coll, bson.D{{Key: "_id", Value: id}}, "ticket "+id.Hex(), ticket.ErrNotFound,
+		options.FindOne().SetProjection(withoutOutbox))
 	if err != nil {
-		return ticket.Ticket{}, fmt.Errorf("find ticket %s: %w", id.Hex(), err)
+		return ticket.Ticket{}, err
 	}
 	return d.ticket(), nil
 }

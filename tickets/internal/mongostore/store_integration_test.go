@@ -53,6 +53,16 @@ type stored struct {
 	Outbox     []outbox.Message `bson:"outbox"`
 }
 
+// create stores tk and returns it as stored.
+func create(t *testing.T, s *mongostore.Store, tk ticket.Ticket) ticket.Ticket {
+	t.Helper()
+	created, err := s.Create(t.Context(), tk)
+	if err != nil {
+		t.Fatalf("create %q: %v", tk.Title, err)
+	}
+	return created
+}
+
 func read(t *testing.T, coll *mongo.Collection, id bson.ObjectID) stored {
 	t.Helper()
 	var d stored
@@ -103,10 +113,7 @@ func TestCreateRecordsTicketCreated(t *testing.T) {
 func TestGet(t *testing.T) {
 	t.Parallel()
 	s, _, _ := newStore(t)
-	tk, err := s.Create(t.Context(), ticket.Ticket{Title: "concert", Price: 1, UserID: "u1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := create(t, s, ticket.Ticket{Title: "concert", Price: 1, UserID: "u1"})
 	got, err := s.Get(t.Context(), tk.ID)
 	if err != nil || !cmp.Equal(got, tk) {
 		t.Errorf("Get = %+v, %v; want %+v", got, err, tk)
@@ -122,10 +129,7 @@ func TestSaveStaleCopyFails(t *testing.T) {
 	t.Parallel()
 	s, coll, _ := newStore(t)
 	ctx := t.Context()
-	tk, err := s.Create(ctx, ticket.Ticket{Title: "concert", Price: 500, UserID: "u1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := create(t, s, ticket.Ticket{Title: "concert", Price: 500, UserID: "u1"})
 	first, _ := s.Get(ctx, tk.ID)
 	second, _ := s.Get(ctx, tk.ID)
 	first.Price = 1000
@@ -148,10 +152,7 @@ func TestSaveIncrementsVersion(t *testing.T) {
 	t.Parallel()
 	s, coll, _ := newStore(t)
 	ctx := t.Context()
-	tk, err := s.Create(ctx, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := create(t, s, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
 	if tk.Version != 0 {
 		t.Fatalf("created at version %d, want 0", tk.Version)
 	}
@@ -198,10 +199,7 @@ func TestSaveOneWinnerPerVersion(t *testing.T) {
 	t.Parallel()
 	s, coll, _ := newStore(t)
 	ctx := t.Context()
-	tk, err := s.Create(ctx, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := create(t, s, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
 	const n = 10
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -263,10 +261,8 @@ func TestCancelledOrdersAreStored(t *testing.T) {
 	t.Parallel()
 	s, _, _ := newStore(t)
 	ctx := t.Context()
-	tk, err := s.Create(ctx, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tk := create(t, s, ticket.Ticket{Title: "concert", Price: 100, UserID: "u1"})
+	var err error
 	if tk, err = s.Save(ctx, reserved(tk, "o0")); err != nil {
 		t.Fatal(err)
 	}

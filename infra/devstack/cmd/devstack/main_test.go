@@ -33,7 +33,7 @@ func TestWriteAtomic(t *testing.T) {
 
 func TestRunUsage(t *testing.T) {
 	t.Parallel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	for _, args := range [][]string{nil, {"nope"}, {"deps", "-bogus"}} {
 		if err := run(t.Context(), log, io.Discard, args); err == nil {
 			t.Errorf("run(%q) succeeded, want an error", args)
@@ -53,7 +53,7 @@ func TestDeps(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	go func() { done <- run(ctx, log, pw, []string{"deps", "-data", "", "-env-file", envFile}) }()
 
 	sc := bufio.NewScanner(pr)

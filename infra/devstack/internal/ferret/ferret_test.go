@@ -3,7 +3,6 @@ package ferret_test
 import (
 	"context"
 	"database/sql"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -22,7 +21,7 @@ import (
 func TestIndexIDPath(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv, err := ferret.Start(dir, 0, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := ferret.Start(dir, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -22,7 +21,7 @@ import (
 // through the front.
 func setup(t *testing.T) *mongo.Database {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	fdb, err := ferret.Start(t.TempDir(), 0, log)
 	if err != nil {
 		t.Fatal(err)
@@ -316,7 +315,7 @@ func TestCompareAndSetByID(t *testing.T) {
 // and again after it was dropped.
 func TestCollectionHook(t *testing.T) {
 	t.Parallel()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.DiscardHandler)
 	fdb, err := ferret.Start(t.TempDir(), 0, log)
 	if err != nil {
 		t.Fatal(err)

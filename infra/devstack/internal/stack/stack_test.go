@@ -2,7 +2,6 @@ package stack_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -22,7 +21,7 @@ import (
 	"github.com/gittix/ticketing/infra/devstack/internal/stack"
 )
 
-var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+var discard = slog.New(slog.DiscardHandler)
 
 func noEnv(string) string { return "" }
 

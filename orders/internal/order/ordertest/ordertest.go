@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/memstore"
 	"github.com/gittix/ticketing/orders/internal/order"
 	"github.com/gittix/ticketing/orders/internal/ticket"
 )
@@ -142,8 +143,7 @@ func (s *Store) Update(_ context.Context, prev, next order.Order, evs ...events.
 // Tickets is an in-memory ticket.Store: the replica of tickets. The zero
 // value is ready to use.
 type Tickets struct {
-	mu      sync.Mutex
-	tickets map[bson.ObjectID]ticket.Ticket
+	table memstore.Table[ticket.Ticket]
 
 	// Err, when set, is returned by every method.
 	Err error
@@ -153,15 +153,10 @@ var _ ticket.Store = (*Tickets)(nil)
 
 // Put stores t as it is (a new id when it has none) and returns it.
 func (s *Tickets) Put(t ticket.Ticket) ticket.Ticket {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tickets == nil {
-		s.tickets = make(map[bson.ObjectID]ticket.Ticket)
-	}
 	if t.ID.IsZero() {
 		t.ID = bson.NewObjectID()
 	}
-	s.tickets[t.ID] = t
+	s.table.Put(t.ID, t)
 	return t
 }
 
@@ -170,13 +165,7 @@ func (s *Tickets) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error
 	if s.Err != nil {
 		return ticket.Ticket{}, s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tickets[id]
-	if !ok {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
-	return t, nil
+	return s.table.Get(id, ticket.ErrNotFound)
 }
 
 // Create implements ticket.Store.
@@ -184,16 +173,13 @@ func (s *Tickets) Create(_ context.Context, t ticket.Ticket) error {
 	if s.Err != nil {
 		return s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.tickets[t.ID]; ok {
-		return ticket.ErrExists
-	}
-	if s.tickets == nil {
-		s.tickets = make(map[bson.ObjectID]ticket.Ticket)
-	}
-	s.tickets[t.ID] = t
-	return nil
+	return s.table.Do(func(tickets map[bson.ObjectID]ticket.Ticket) error {
+		if _, ok := tickets[t.ID]; ok {
+			return ticket.ErrExists
+		}
+		tickets[t.ID] = t
+		return nil
+	})
 }
 
 // Update implements ticket.Store.
@@ -201,11 +187,11 @@ func (s *Tickets) Update(_ context.Context, t ticket.Ticket) error {
 	if s.Err != nil {
 		return s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur, ok := s.tickets[t.ID]; !ok || cur.Version != t.Version-1 {
-		return ticket.ErrVersion
-	}
-	s.tickets[t.ID] = t
-	return nil
+	return s.table.Do(func(tickets map[bson.ObjectID]ticket.Ticket) error {
+		if cur, ok := tickets[t.ID]; !ok || cur.Version != t.Version-1 {
+			return ticket.ErrVersion
+		}
+		tickets[t.ID] = t
+		return nil
+	})
 }

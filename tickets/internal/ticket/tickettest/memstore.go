@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/memstore"
 	"github.com/gittix/ticketing/tickets/internal/ticket"
 )
 
@@ -17,8 +18,8 @@ import (
 // one. It records the events each write would publish. The zero value is
 // ready to use.
 type Store struct {
-	mu      sync.Mutex
-	tickets map[bson.ObjectID]ticket.Ticket
+	tickets memstore.Table[ticket.Ticket]
+	mu      sync.Mutex // guards events
 	events  []events.Event
 
 	// BeforeSave, when set, runs at the start of every Save, outside the
@@ -32,15 +33,10 @@ var _ ticket.Store = (*Store)(nil)
 
 // Put stores t as it is, without an event.
 func (s *Store) Put(t ticket.Ticket) ticket.Ticket {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tickets == nil {
-		s.tickets = make(map[bson.ObjectID]ticket.Ticket)
-	}
 	if t.ID.IsZero() {
 		t.ID = bson.NewObjectID()
 	}
-	s.tickets[t.ID] = t
+	s.tickets.Put(t.ID, t)
 	return t
 }
 
@@ -69,13 +65,7 @@ func (s *Store) Get(_ context.Context, id bson.ObjectID) (ticket.Ticket, error) 
 	if s.Err != nil {
 		return ticket.Ticket{}, s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tickets[id]
-	if !ok {
-		return ticket.Ticket{}, ticket.ErrNotFound
-	}
-	return t, nil
+	return s.tickets.Get(id, ticket.ErrNotFound)
 }
 
 // ListAvailable implements ticket.Store.
@@ -83,14 +73,15 @@ func (s *Store) ListAvailable(_ context.Context, p ticket.Page) ([]ticket.Ticket
 	if s.Err != nil {
 		return nil, s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []ticket.Ticket
-	for _, t := range s.tickets {
-		if !t.Reserved() && (p.After.IsZero() || t.ID.Hex() > p.After.Hex()) {
-			out = append(out, t)
+	_ = s.tickets.Do(func(tickets map[bson.ObjectID]ticket.Ticket) error {
+		for _, t := range tickets {
+			if !t.Reserved() && (p.After.IsZero() || t.ID.Hex() > p.After.Hex()) {
+				out = append(out, t)
+			}
 		}
-	}
+		return nil
+	})
 	slices.SortFunc(out, func(a, b ticket.Ticket) int { return cmp.Compare(a.ID.Hex(), b.ID.Hex()) })
 	return out[:min(len(out), max(p.Limit, 1))], nil
 }
@@ -103,13 +94,19 @@ func (s *Store) Save(_ context.Context, t ticket.Ticket) (ticket.Ticket, error) 
 	if s.Err != nil {
 		return ticket.Ticket{}, s.Err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur, ok := s.tickets[t.ID]; !ok || cur.Version != t.Version {
-		return ticket.Ticket{}, ticket.ErrConflict
+	err := s.tickets.Do(func(tickets map[bson.ObjectID]ticket.Ticket) error {
+		if cur, ok := tickets[t.ID]; !ok || cur.Version != t.Version {
+			return ticket.ErrConflict
+		}
+		t.Version++
+		tickets[t.ID] = t
+		s.mu.Lock() // under the table's lock: events in the order of the writes
+		s.events = append(s.events, t.UpdatedEvent())
+		s.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return ticket.Ticket{}, err
 	}
-	t.Version++
-	s.tickets[t.ID] = t
-	s.events = append(s.events, t.UpdatedEvent())
 	return t, nil
 }
