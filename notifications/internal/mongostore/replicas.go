@@ -58,7 +58,17 @@ type ticketDoc struct {
 	Version int64   `bson:"version"`
 }
 
+// casTries bounds the compare-and-set rounds of one write: each lost round
+// means another write of the same document came in between.
+const casTries = 10
+
 // putNewest inserts doc, or replaces the stored one when it is older.
+//
+// Every filter is {_id} alone or {_id, version: <the stored version>}: a
+// compare-and-set on plain values, which MongoDB answers from the _id index
+// and the dev stack's front by _id too. (A filter such as {version: {$lt:
+// v}} makes FerretDB v1 scan the whole collection on every event: with a
+// few thousand tickets that starved the whole dev app of CPU.)
 func putNewest(ctx context.Context, coll *mongo.Collection, id string, version int64, doc any) error {
 	_, err := coll.InsertOne(ctx, doc)
 	if err == nil {
@@ -67,11 +77,25 @@ func putNewest(ctx context.Context, coll *mongo.Collection, id string, version i
 	if !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("insert %s %s: %w", coll.Name(), id, err)
 	}
-	_, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: bson.D{{Key: "$lt", Value: version}}}}, doc)
-	if err != nil {
-		return fmt.Errorf("replace %s %s: %w", coll.Name(), id, err)
+	for range casTries {
+		var stored struct {
+			Version int64 `bson:"version"`
+		}
+		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&stored); err != nil {
+			return fmt.Errorf("find %s %s: %w", coll.Name(), id, err)
+		}
+		if stored.Version >= version {
+			return nil // the stored one is as new or newer
+		}
+		res, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: stored.Version}}, doc)
+		if err != nil {
+			return fmt.Errorf("replace %s %s: %w", coll.Name(), id, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
 	}
-	return nil // replaced, or the stored one is as new or newer
+	return fmt.Errorf("replace %s %s: %d concurrent changes in a row", coll.Name(), id, casTries)
 }
 
 func findOne[D any](ctx context.Context, coll *mongo.Collection, id string) (D, error) {
@@ -132,20 +156,35 @@ func (s *Store) CreateOrder(ctx context.Context, o notify.Order) error {
 }
 
 // CancelOrder implements notify.Orders: cancelledAt is set by the first
-// cancellation only (a filter on its absence), the version raised to the
-// event's.
+// cancellation only, the version raised to the event's. It reads the order
+// by _id and writes with a compare-and-set on its stored version (plain
+// values: see putNewest), again if another write came in between.
 func (s *Store) CancelOrder(ctx context.Context, id string, version int64, at time.Time) (notify.Order, error) {
-	if _, err := s.orders.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "cancelledAt", Value: bson.D{{Key: "$exists", Value: false}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "cancelledAt", Value: at}}}}); err != nil {
-		return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
+	for range casTries {
+		o, err := s.Order(ctx, id)
+		if err != nil {
+			return notify.Order{}, err
+		}
+		set := bson.D{}
+		if o.CancelledAt.IsZero() {
+			set = append(set, bson.E{Key: "cancelledAt", Value: at})
+		}
+		if version > o.Version {
+			set = append(set, bson.E{Key: "version", Value: version})
+		}
+		if len(set) == 0 {
+			return o, nil // a redelivery: nothing to change
+		}
+		res, err := s.orders.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: o.Version}},
+			bson.D{{Key: "$set", Value: set}})
+		if err != nil {
+			return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
+		}
+		if res.MatchedCount == 1 {
+			return s.Order(ctx, id)
+		}
 	}
-	if _, err := s.orders.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: bson.D{{Key: "$lt", Value: version}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: version}}}}); err != nil {
-		return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
-	}
-	return s.Order(ctx, id)
+	return notify.Order{}, fmt.Errorf("cancel order %s: %d concurrent changes in a row", id, casTries)
 }
 
 // PayOrder implements notify.Orders.

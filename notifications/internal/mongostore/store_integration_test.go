@@ -5,6 +5,7 @@ package mongostore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,5 +153,55 @@ func TestSentLogIsExactlyOnce(t *testing.T) {
 	}
 	if err := s.Fail(ctx, m.Key(), "third", 1, "x"); !errors.Is(err, notify.ErrClaimLost) {
 		t.Errorf("Fail of a sent mail: %v", err)
+	}
+}
+
+// TestReplicasConcurrently writes one ticket's versions and one order's
+// cancellations concurrently and in any order, as redeliveries and
+// replicas of the service do: the newest version is kept, and the first
+// cancellation's time, whatever the interleaving.
+func TestReplicasConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for v := range n {
+		wg.Go(func() {
+			errs <- s.PutTicket(ctx, notify.Ticket{ID: "t1", Title: fmt.Sprint("v", v), Version: int64(v)})
+		})
+	}
+	exp := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.CreateOrder(ctx, notify.Order{ID: "o1", UserID: "u1", TicketID: "t1", Price: 1, ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	cancels := make(chan time.Time, n)
+	for i := range n {
+		wg.Go(func() {
+			o, err := s.CancelOrder(ctx, "o1", int64(1+i%3), exp.Add(time.Duration(i)*time.Second))
+			errs <- err
+			cancels <- o.CancelledAt
+		})
+	}
+	wg.Wait()
+	close(errs)
+	close(cancels)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tk, err := s.Ticket(ctx, "t1"); err != nil || tk.Version != n-1 || tk.Title != fmt.Sprint("v", n-1) {
+		t.Errorf("ticket = %+v, %v; want version %d kept", tk, err, n-1)
+	}
+	o, err := s.Order(ctx, "o1")
+	if err != nil || o.Version != 3 || o.CancelledAt.IsZero() {
+		t.Fatalf("order = %+v, %v; want cancelled, version 3", o, err)
+	}
+	for at := range cancels {
+		if !at.Equal(o.CancelledAt) {
+			t.Errorf("a cancellation answered cancelledAt %v, the stored one is %v: two cancellations each set it", at, o.CancelledAt)
+		}
 	}
 }
