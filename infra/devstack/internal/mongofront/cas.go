@@ -7,27 +7,30 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Compare-and-set updates by _id.
+// Compare-and-set updates and deletes by _id.
 //
 // FerretDB v1 looks a document up by its _id only when a filter is exactly
 // {_id: x}; any other filter makes it decode and test every document of the
 // collection in Go (about 50 ms per 1,000 documents). The services write
 // with compare-and-set filters such as {_id: x, version: 3}, so each such
-// write would cost a scan, under the database's write lock.
+// write would cost a scan, under the database's write lock; so would a
+// conditional delete such as {_id: slot, order: id}.
 //
 // While it holds the write lock, the front can do what MongoDB does with
 // its _id index: it reads the document by {_id: x}, tests the other
 // conditions itself, and forwards the update with the filter {_id: x} when
 // they hold, or with the filter {_id: <a new ObjectID>}, which matches
 // nothing, when they do not. No other write of the database can come in
-// between. It does so only for a single-statement update (not multi, not
-// upsert) whose filter is _id (an ObjectID or a string) and top-level
+// between. It does so for each statement of an update (not multi, not
+// upsert) or a delete whose filter is _id (an ObjectID or a string) and top-level
 // fields equal to plain values (string, number, bool, ObjectID, date) —
 // the services' compare-and-set filters. Everything else, and a document
 // whose field holds an array or a document, is forwarded unchanged.
@@ -37,55 +40,69 @@ var casRequestID atomic.Int32
 
 func init() { casRequestID.Store(1 << 30) }
 
-// rewriteCAS returns the update req with its filter reduced to _id, or nil
-// when req is not an update it rewrites. It reads the document through
-// up; the caller holds the database's write lock.
-func rewriteCAS(req []byte, up net.Conn, ur *bufio.Reader) ([]byte, error) {
+// casCommands maps the write commands the front takes over to the field
+// that holds their statements.
+var casCommands = map[string]string{"update": "updates", "delete": "deletes"}
+
+// rewriteCAS returns the update or delete req with the filter of each
+// statement it can take over reduced to _id, or nil when it rewrites none.
+// It reads the documents through up; the caller holds the database's write
+// lock. Each statement is decided on its document as it stands when the
+// command arrives; a later statement naming a document an earlier one of
+// the same command may change is left to the server.
+func rewriteCAS(name string, req []byte, up net.Conn, ur *bufio.Reader) ([]byte, error) {
+	field, ok := casCommands[name]
+	if !ok {
+		return nil, nil
+	}
 	m, err := parseMsg(req)
 	if err != nil {
 		return nil, nil
 	}
 	body := bson.Raw(m.body())
-	coll, ok := body.Lookup("update").StringValueOK()
+	coll, ok := body.Lookup(name).StringValueOK()
 	if !ok {
 		return nil, nil
 	}
 	db, _ := body.Lookup("$db").StringValueOK()
-	stmt, inline := m.updates()
-	if stmt == nil {
+	stmts, inline := m.statements(field)
+	rewritten, seen := false, make(map[string]bool, len(stmts))
+	for i, stmt := range stmts {
+		filter, ok := casFilter(stmt)
+		if !ok {
+			continue
+		}
+		id := filter.Lookup("_id")
+		if seen[string(id.Value)] {
+			continue
+		}
+		seen[string(id.Value)] = true
+		doc, err := findByID(up, ur, db, coll, id)
+		if err != nil {
+			return nil, err
+		}
+		match, ok := matches(doc, filter)
+		if !ok {
+			continue
+		}
+		newID := id
+		if !match {
+			newID = bson.RawValue{Type: bson.TypeObjectID, Value: objectIDBytes(bson.NewObjectID())}
+		}
+		q := appendElem(newDoc(), "_id", newID.Type, newID.Value)
+		stmts[i] = replaceElem(stmt, "q", bson.TypeEmbeddedDocument, endDoc(q))
+		rewritten = true
+	}
+	if !rewritten {
 		return nil, nil
 	}
-	filter, ok := casFilter(stmt)
-	if !ok {
-		return nil, nil
-	}
-	id := filter.Lookup("_id")
-
-	doc, err := findByID(up, ur, db, coll, id)
-	if err != nil {
-		return nil, err
-	}
-	match, ok := matches(doc, filter)
-	if !ok {
-		return nil, nil
-	}
-	newID := id
-	if !match {
-		newID = bson.RawValue{Type: bson.TypeObjectID, Value: objectIDBytes(bson.NewObjectID())}
-	}
-	q := appendElem(newDoc(), "_id", newID.Type, newID.Value)
-	stmt = replaceElem(stmt, "q", bson.TypeEmbeddedDocument, endDoc(q))
-	if inline {
-		arr := replaceElem(body.Lookup("updates").Value, "0", bson.TypeEmbeddedDocument, stmt)
-		m.setBody(replaceElem(body, "updates", bson.TypeArray, arr))
-	} else {
-		m.setUpdates(stmt)
-	}
+	m.setStatements(field, stmts, inline)
 	return m.encode(), nil
 }
 
-// casFilter returns the filter of the single statement stmt if the front
-// can take it over: see the comment at the top of this file.
+// casFilter returns the filter of the statement stmt (of an update or a
+// delete) if the front can take it over: see the comment at the top of
+// this file.
 func casFilter(stmt bson.Raw) (bson.Raw, bool) {
 	elems, err := stmt.Elements()
 	if err != nil {
@@ -98,6 +115,7 @@ func casFilter(stmt bson.Raw) (bson.Raw, bool) {
 		case "q":
 			filter, _ = v.DocumentOK()
 		case "u":
+		case "limit": // delete: 0 (all) or 1; an _id matches one at most
 		case "multi", "upsert":
 			if b, ok := v.BooleanOK(); !ok || b {
 				return nil, false
@@ -334,39 +352,49 @@ func (m *msg) setBody(b []byte) {
 	}
 }
 
-// updates returns the only update statement, from the "updates" document
-// sequence or else the body's updates array (inline); nil if there is not
-// exactly one.
-func (m *msg) updates() (stmt bson.Raw, inline bool) {
+// statements returns the statements of field ("updates", "deletes"):
+// the document sequence of that name, or else the body's array of that
+// name (inline). Nil if there are none.
+func (m *msg) statements(field string) (stmts [][]byte, inline bool) {
 	for _, s := range m.sections {
-		if s.kind == 1 && s.id == "updates" {
-			if len(s.docs) != 1 {
-				return nil, false
-			}
-			return s.docs[0], false
+		if s.kind == 1 && s.id == field {
+			return slices.Clone(s.docs), false
 		}
 	}
-	arr, ok := bson.Raw(m.body()).Lookup("updates").ArrayOK()
+	arr, ok := bson.Raw(m.body()).Lookup(field).ArrayOK()
 	if !ok {
 		return nil, false
 	}
 	vals, err := arr.Values()
-	if err != nil || len(vals) != 1 {
+	if err != nil {
 		return nil, false
 	}
-	doc, ok := vals[0].DocumentOK()
-	if !ok {
-		return nil, false
+	for _, v := range vals {
+		doc, ok := v.DocumentOK()
+		if !ok {
+			return nil, false
+		}
+		stmts = append(stmts, doc)
 	}
-	return doc, true
+	return stmts, true
 }
 
-func (m *msg) setUpdates(stmt []byte) {
-	for i, s := range m.sections {
-		if s.kind == 1 && s.id == "updates" {
-			m.sections[i].docs = [][]byte{stmt}
+// setStatements replaces the statements of field, where statements found
+// them.
+func (m *msg) setStatements(field string, stmts [][]byte, inline bool) {
+	if !inline {
+		for i, s := range m.sections {
+			if s.kind == 1 && s.id == field {
+				m.sections[i].docs = stmts
+			}
 		}
+		return
 	}
+	arr := newDoc()
+	for i, st := range stmts {
+		arr = appendElem(arr, strconv.Itoa(i), bson.TypeEmbeddedDocument, st)
+	}
+	m.setBody(replaceElem(m.body(), field, bson.TypeArray, endDoc(arr)))
 }
 
 // encode writes m as an OP_MSG without a checksum.

@@ -200,8 +200,8 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		defer lock.Unlock()
 	}
 
-	if name == "update" {
-		rw, err := rewriteCAS(req, up, ur)
+	if !read {
+		rw, err := rewriteCAS(name, req, up, ur)
 		if err != nil {
 			return err
 		}

@@ -311,6 +311,82 @@ func TestCompareAndSetByID(t *testing.T) {
 	})
 }
 
+// TestCompareAndSetBulkAndDelete checks the front's compare-and-set on
+// the statements of a bulk write and on conditional deletes: each
+// statement's outcome is MongoDB's, also when a later statement names the
+// document an earlier one changed.
+func TestCompareAndSetBulkAndDelete(t *testing.T) {
+	t.Parallel()
+	db := setup(t)
+	ctx := ctxT(t)
+	coll := db.Collection("cas_bulk")
+	ids := make([]bson.ObjectID, 4)
+	for i := range ids {
+		ids[i] = bson.NewObjectID()
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: ids[i]}, {Key: "version", Value: int64(0)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bump := func(id bson.ObjectID, from int64) mongo.WriteModel {
+		return mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}, {Key: "version", Value: from}}).
+			SetUpdate(bson.D{{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}})
+	}
+	for _, ordered := range []bool{true, false} {
+		base := int64(0)
+		if !ordered {
+			base = 2
+		}
+		res, err := coll.BulkWrite(ctx, []mongo.WriteModel{
+			bump(ids[0], base),   // matches
+			bump(ids[1], base+7), // stale
+			bump(ids[0], base+1), // matches after the first statement
+			mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: ids[2]}, {Key: "version", Value: int64(9)}}), // stale
+		}, options.BulkWrite().SetOrdered(ordered))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.MatchedCount != 2 || res.DeletedCount != 0 {
+			t.Errorf("ordered %v: matched %d, deleted %d; want 2, 0", ordered, res.MatchedCount, res.DeletedCount)
+		}
+	}
+	var got struct{ Version int64 }
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: ids[0]}}).Decode(&got); err != nil || got.Version != 4 {
+		t.Errorf("document bumped twice per bulk: version %d, %v; want 4", got.Version, err)
+	}
+
+	// Of 100 concurrent conditional deletes, the one naming the current
+	// holder removes the document; the others leave it.
+	for round := range 3 {
+		slot := fmt.Sprintf("user/%d", round)
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: slot}, {Key: "order", Value: ids[3]}}); err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		deleted := int64(0)
+		errs := parallel(100, func(i int) error {
+			owner := bson.NewObjectID()
+			if i == 50 {
+				owner = ids[3]
+			}
+			res, err := coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: slot}, {Key: "order", Value: owner}})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			deleted += res.DeletedCount
+			mu.Unlock()
+			return nil
+		})
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		n, err := coll.CountDocuments(ctx, bson.D{{Key: "_id", Value: slot}})
+		if deleted != 1 || n != 0 || err != nil {
+			t.Errorf("round %d: %d deleted, %d left (%v); want 1, 0", round, deleted, n, err)
+		}
+	}
+}
+
 // TestCollectionHook checks that the hook hears of each collection once,
 // and again after it was dropped.
 func TestCollectionHook(t *testing.T) {
