@@ -110,6 +110,7 @@ func (d orderDoc) order() order.Order {
 		ExpiresAt: d.ExpiresAt.UTC(),
 		Version:   d.Version,
 		Ticket:    ticket.Ticket{ID: d.Ticket.ID, Title: d.Ticket.Title, Price: d.Ticket.Price, Version: d.Ticket.Version},
+		Slot:      d.OpenSlot,
 	}
 }
 
@@ -287,8 +288,9 @@ func (s *Orders) ListByUser(ctx context.Context, userID string) ([]order.Order, 
 }
 
 // Update implements order.Store with one compare-and-set update, which
-// also takes or releases the ticket, releases the open slot of an order
-// that is no longer open, and records evs.
+// also takes or releases the ticket and records evs; an order that is no
+// longer open then gives back the slot prev holds (prev.Slot, as read: the
+// compare-and-set on version and status makes it the stored one).
 func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...events.Event) error {
 	msgs, err := outbox.Messages(ctx, evs...)
 	if err != nil {
@@ -311,15 +313,9 @@ func (s *Orders) Update(ctx context.Context, prev, next order.Order, evs ...even
 	if len(msgs) > 0 {
 		update = append(update, outbox.Push(msgs...))
 	}
-	var slot string // the slot a closing order gives back
+	var slot string // the slot a closing order gives back: the one it held when read
 	if order.Open(prev.Status) && !order.Open(next.Status) {
-		var d struct {
-			OpenSlot string `bson:"openSlot"`
-		}
-		if err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: prev.ID}},
-			options.FindOne().SetProjection(bson.D{{Key: "openSlot", Value: 1}})).Decode(&d); err == nil {
-			slot = d.OpenSlot
-		}
+		slot = prev.Slot
 	}
 	filter := bson.D{{Key: "_id", Value: prev.ID}, {Key: "version", Value: prev.Version}, {Key: "status", Value: prev.Status}}
 	res, err := s.coll.UpdateOne(ctx, filter, update)

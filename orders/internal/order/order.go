@@ -22,6 +22,10 @@ type Order struct {
 	Version   int64
 	// Ticket is the ticket as it was when the order was placed.
 	Ticket ticket.Ticket
+	// Slot names the open-order slot the stored order holds (see
+	// Service.MaxOpen), as the Store read it; empty when it holds none.
+	// The Store gives it back when the order closes.
+	Slot string
 }
 
 var (
