@@ -149,41 +149,42 @@ func (r *Relay) flushPending(ctx context.Context) {
 	}
 }
 
-// flush publishes the pending events of one document, oldest first.
+// flush publishes the pending events of one document, oldest first, with
+// one read and one write: it reads the outbox, publishes every entry in
+// order, then removes the published ones with a single $pullAll (by value:
+// entries another relay removed already, or written since the read, are
+// untouched). It does not read again: a write that pushed more entries
+// notified the relay after it, so the document is queued again.
 func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
-	for {
-		var doc struct {
-			Outbox []Message `bson:"outbox"`
+	var doc struct {
+		Outbox []Message `bson:"outbox"`
+	}
+	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: Field, Value: 1}})).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read outbox: %w", err)
+	}
+	published := 0
+	var pubErr error
+	for _, m := range doc.Outbox {
+		// The entry's id is the message id: on JetStream a retry within
+		// the duplicate window is stored once. It is published in the
+		// trace of the request that wrote it.
+		pctx := telemetry.WithTraceParent(bus.WithMsgID(ctx, m.ID), m.TraceParent)
+		if pubErr = r.pub.Publish(pctx, events.Subject(m.Subject), []byte(m.Data)); pubErr != nil {
+			break // the rest waits: a document's events go out in order
 		}
-		err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
-			options.FindOne().SetProjection(bson.D{{Key: Field, Value: 1}})).Decode(&doc)
-		if errors.Is(err, mongo.ErrNoDocuments) {
-			return nil
-		}
+		published++
+	}
+	if published > 0 {
+		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: doc.Outbox[:published]}}}})
 		if err != nil {
-			return fmt.Errorf("read outbox: %w", err)
-		}
-		if len(doc.Outbox) == 0 {
-			return nil
-		}
-		for _, m := range doc.Outbox {
-			// The entry's id is the message id: on JetStream a retry
-			// within the duplicate window is stored once.
-			// It is published in the trace of the request that wrote it.
-			pctx := telemetry.WithTraceParent(bus.WithMsgID(ctx, m.ID), m.TraceParent)
-			if err := r.pub.Publish(pctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
-				return err
-			}
-			// Remove exactly m. If another relay removed it already, the
-			// document is re-read.
-			res, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-				bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: m}}}})
-			if err != nil {
-				return fmt.Errorf("remove published event %s: %w", m.ID, err)
-			}
-			if res.ModifiedCount == 0 {
-				break
-			}
+			return errors.Join(pubErr, fmt.Errorf("remove %d published events: %w", published, err))
 		}
 	}
+	return pubErr
 }
