@@ -18,8 +18,9 @@ import (
 )
 
 // setup starts FerretDB and a front before it, and returns a database reached
-// through the front.
-func setup(t *testing.T) *mongo.Database {
+// through the front. With indexed, the front gives each new collection the
+// _id index FerretDB's queries use (as the dev stack does).
+func setup(t testing.TB, indexed ...bool) *mongo.Database {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	fdb, err := ferret.Start(t.TempDir(), 0, log)
@@ -27,7 +28,11 @@ func setup(t *testing.T) *mongo.Database {
 		t.Fatal(err)
 	}
 	t.Cleanup(fdb.Stop)
-	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log)
+	var opts []mongofront.Option
+	if len(indexed) > 0 && indexed[0] {
+		opts = append(opts, mongofront.WithCollectionHook(fdb.IndexIDPath))
+	}
+	front, err := mongofront.Start("127.0.0.1:0", fdb.Addr(), log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
