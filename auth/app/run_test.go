@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -29,19 +30,15 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	port := testenv.FreePort(t)
-	natsURL, cluster := testenv.NATS(t)
-	created := bustest.Record[events.UserCreated](t, bustest.Connect(t, natsURL, cluster))
-	env := map[string]string{
-		"JWT_KEY":             "auth-app-test-key-0123456789abcdef",
-		"MONGO_URI":           testenv.MongoURIOf(t, db.Name()),
-		"NATS_URL":            natsURL,
-		"NATS_CLUSTER_ID":     cluster,
+	env := testenv.ServiceEnv(t, "auth-app-test-key-0123456789abcdef", db)
+	created := bustest.Record[events.UserCreated](t, bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"]))
+	maps.Copy(env, map[string]string{
 		"HOST":                "127.0.0.1",
 		"PORT":                port,
 		"TOKEN_TTL":           "90m",
 		"COOKIE_SECURE":       "true",
 		"SESSION_COOKIE_NAME": "sid",
-	}
+	})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan error, 1)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
@@ -33,6 +35,15 @@ func MongoURIOf(t testing.TB, db string) string {
 	}
 	u.Path = "/" + db
 	return u.String()
+}
+
+// ServiceEnv returns the environment of a service on the test stack, for
+// RunService: JWT_KEY key, MONGO_URI naming the database db, and NATS_URL
+// and NATS_CLUSTER_ID of the test NATS Streaming.
+func ServiceEnv(t testing.TB, key string, db *mongo.Database) map[string]string {
+	t.Helper()
+	url, cluster := NATS(t)
+	return map[string]string{"JWT_KEY": key, "MONGO_URI": MongoURIOf(t, db.Name()), "NATS_URL": url, "NATS_CLUSTER_ID": cluster}
 }
 
 // RunService runs a service's Run (app.Run) with env as its environment,

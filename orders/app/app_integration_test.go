@@ -27,18 +27,15 @@ import (
 // hears expiration:complete and payment:created, and shuts down on cancel.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
 	key := "app-test-key-0123456789abcdef0123"
-	base := testenv.RunService(t, app.Run, map[string]string{
-		"JWT_KEY": key, "MONGO_URI": testenv.MongoURIOf(t, db.Name()),
-		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster, "EXPIRATION_WINDOW_SECONDS": "60",
-	})
+	env := testenv.ServiceEnv(t, key, testenv.Mongo(t))
+	env["EXPIRATION_WINDOW_SECONDS"] = "60"
+	base := testenv.RunService(t, app.Run, env)
 	if got := status(t, http.MethodGet, base+"/healthz", "", nil); got != http.StatusOK {
 		t.Errorf("healthz = %d, want 200", got)
 	}
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	created := bustest.Record[events.OrderCreated](t, conn)
 	cancelled := bustest.Record[events.OrderCancelled](t, conn)
 	ticketID := bson.NewObjectID().Hex()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
@@ -30,8 +31,7 @@ var key = []byte("payments-app-test-key-0123456789abcdef")
 // payment:created on the channel, and a graceful stop.
 func TestService(t *testing.T) {
 	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
-	env := serviceEnv(t, db.Name(), natsURL, cluster)
+	env := serviceEnv(t, db)
 	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -56,7 +56,7 @@ func TestService(t *testing.T) {
 	base := "http://127.0.0.1:" + env["PORT"]
 	bustest.Eventually(t, "service ready", func() bool { return get(t, base+"/readyz") == http.StatusOK })
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	paid := bustest.Record[events.PaymentCreated](t, conn)
 	orders := mongostore.NewOrders(db)
 	buyer := auth.User{ID: "buyer-" + bson.NewObjectID().Hex(), Email: "b@test.dev"}
@@ -120,10 +120,10 @@ func TestServiceConfig(t *testing.T) {
 func TestServiceRefundsACancelledPaidOrder(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
-	base := testenv.RunService(t, app.Run, serviceEnv(t, db.Name(), natsURL, cluster))
+	env := serviceEnv(t, db)
+	base := testenv.RunService(t, app.Run, env)
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	paid := bustest.Record[events.PaymentCreated](t, conn)
 	refunded := bustest.Record[events.PaymentRefunded](t, conn)
 	orders := mongostore.NewOrders(db)
@@ -147,13 +147,12 @@ func TestServiceRefundsACancelledPaidOrder(t *testing.T) {
 }
 
 // serviceEnv is the environment of the service on the test stack, with
-// database db.
-func serviceEnv(t *testing.T, db, natsURL, cluster string) map[string]string {
+// database db, charging at stripe-mock.
+func serviceEnv(t *testing.T, db *mongo.Database) map[string]string {
 	t.Helper()
-	return map[string]string{
-		"JWT_KEY": string(key), "MONGO_URI": testenv.MongoURIOf(t, db), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
-		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": testenv.StripeBase(t),
-	}
+	env := testenv.ServiceEnv(t, string(key), db)
+	env["STRIPE_KEY"], env["STRIPE_API_BASE"] = "sk_test_123", testenv.StripeBase(t)
+	return env
 }
 
 func publish(t *testing.T, conn *bus.Conn, e events.Event) {
