@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -99,18 +98,14 @@ func TestNewPartsCap(t *testing.T) {
 	if got := len(parts.Listeners); got != 5 { // ticket:created, ticket:updated, expiration:complete, payment:created, user:banned
 		t.Errorf("listeners = %d, want 5", got)
 	}
-	cookie := authtest.Cookie(t, key, auth.User{ID: "u1", Email: "u1@test.dev"})
+	buyer := &auth.User{ID: "u1", Email: "u1@test.dev"}
 	tickets := db.Collection("tickets")
 	for i := range 6 {
 		id := bson.NewObjectID()
 		if _, err := tickets.InsertOne(context.Background(), bson.D{{Key: "_id", Value: id}, {Key: "title", Value: "t"}, {Key: "price", Value: 1}, {Key: "version", Value: 0}}); err != nil {
 			t.Fatal(err)
 		}
-		req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(`{"ticketId":"`+id.Hex()+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		parts.API.ServeHTTP(rec, req)
+		rec := authtest.Serve(t, parts.API, key, buyer, http.MethodPost, "/api/orders", `{"ticketId":"`+id.Hex()+`"}`)
 		want := http.StatusCreated
 		if i == 5 {
 			want = http.StatusTooManyRequests

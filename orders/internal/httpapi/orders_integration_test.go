@@ -5,8 +5,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
@@ -163,13 +162,11 @@ func TestCreateBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", tc.contentType)
+			var as *auth.User
 			if tc.signedIn {
-				req.AddCookie(authtest.Cookie(t, key, *user("u1")))
+				as = user("u1")
 			}
-			rec := httptest.NewRecorder()
-			e.h.ServeHTTP(rec, req)
+			rec := authtest.ServeType(t, e.h, key, as, http.MethodPost, "/api/orders", tc.contentType, tc.body)
 			if got := rec.Code; got != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", got, tc.wantStatus, rec.Body)
 			}

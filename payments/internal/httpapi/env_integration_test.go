@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -88,14 +87,7 @@ func (e *env) order(t testing.TB, userID string, price float64, status events.Or
 // pay posts a payment of orderID as user (nil: signed out).
 func (e *env) pay(t testing.TB, user *auth.User, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/payments", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
+	return authtest.ServeType(t, e.h, key, user, http.MethodPost, "/api/payments", "application/json", body)
 }
 
 // storedPayment is a payment document as stored.

@@ -132,11 +132,7 @@ func TestCreateBadBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req := httptest.NewRequest(http.MethodPost, "/api/tickets", strings.NewReader(tt.body))
-			req.Header.Set("Content-Type", tt.contentType)
-			req.AddCookie(authtest.Cookie(t, key, *alice))
-			rec := httptest.NewRecorder()
-			newHandler(&tickettest.Store{}).ServeHTTP(rec, req)
+			rec := authtest.ServeType(t, newHandler(&tickettest.Store{}), key, alice, http.MethodPost, "/api/tickets", tt.contentType, tt.body)
 			if rec.Code != tt.want {
 				t.Fatalf("status = %d, want %d; body %s", rec.Code, tt.want, rec.Body)
 			}
