@@ -32,29 +32,7 @@ var key = []byte("payments-app-test-key-0123456789abcdef")
 func TestService(t *testing.T) {
 	db := testenv.Mongo(t)
 	env := serviceEnv(t, db)
-	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return env[k] }) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("app.Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("app.Run did not return 15s after cancel")
-		}
-	}
-	t.Cleanup(stop)
-	base := "http://127.0.0.1:" + env["PORT"]
-	bustest.Eventually(t, "service ready", func() bool { return get(t, base+"/readyz") == http.StatusOK })
+	base, svc := testenv.StartService(t, app.Run, env)
 
 	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	paid := bustest.Record[events.PaymentCreated](t, conn)
@@ -70,13 +48,13 @@ func TestService(t *testing.T) {
 		})
 	}
 	bustest.Eventually(t, "orders replicated", func() bool {
-		o, err1 := orders.Get(ctx, toPay)
-		c, err2 := orders.Get(ctx, toCancel)
+		o, err1 := orders.Get(t.Context(), toPay)
+		c, err2 := orders.Get(t.Context(), toCancel)
 		return err1 == nil && err2 == nil && o.Price == 19.99 && c.UserID == buyer.ID
 	})
 	publish(t, conn, events.OrderCancelled{ID: toCancel.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}})
 	bustest.Eventually(t, "order cancelled", func() bool {
-		c, err := orders.Get(ctx, toCancel)
+		c, err := orders.Get(t.Context(), toCancel)
 		return err == nil && c.Status == events.StatusCancelled && c.Version == 1
 	})
 
@@ -95,7 +73,7 @@ func TestService(t *testing.T) {
 		t.Errorf("pay again = %d %s, want 400 Order is already paid", code, body)
 	}
 
-	stop()
+	svc.Stop(t, 15*time.Second)
 	if get(t, base+"/healthz") != 0 {
 		t.Error("service still answering after a graceful stop")
 	}
