@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
@@ -162,9 +161,9 @@ func TestCreateBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var as *auth.User
-			if tc.signedIn {
-				as = user("u1")
+			as := user("u1")
+			if !tc.signedIn {
+				as = nil
 			}
 			rec := authtest.ServeType(t, e.h, key, as, http.MethodPost, "/api/orders", tc.contentType, tc.body)
 			if got := rec.Code; got != tc.wantStatus {
