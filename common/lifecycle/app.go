@@ -11,7 +11,6 @@ import (
 	"github.com/gittix/ticketing/common/bans"
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/outbox"
-	"github.com/gittix/ticketing/common/web"
 )
 
 // App is what tickets, orders and payments wire on their database, without
@@ -49,12 +48,12 @@ func (a *App) Verifier(key []byte) auth.Verifier {
 // AppService is the MongoService of the App that newApp wires, on c's
 // address, database and bus, its listeners in queueGroup. The App's relay
 // and the refresh of its bans run as the service's workers.
-func (c MongoConfig) AppService(name, queueGroup string, newApp func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (*App, error)) MongoService {
+func (c MongoConfig) AppService(name, queueGroup string, newApp func(ctx context.Context, o Opened) (*App, error)) MongoService {
 	return MongoService{
 		Name: name, MongoURI: c.MongoURI, Bus: c.Bus, QueueGroup: queueGroup,
 		Addr: c.Addr, DrainTimeout: c.ShutdownTimeout,
-		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (Parts, error) {
-			app, err := newApp(ctx, db, conn, checks)
+		Build: func(ctx context.Context, o Opened) (Parts, error) {
+			app, err := newApp(ctx, o)
 			if err != nil {
 				return Parts{}, err
 			}

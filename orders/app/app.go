@@ -32,8 +32,8 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return fmt.Errorf("config: %w", err)
 	}
 	return lifecycle.RunMongo(ctx, log, cfg.AppService("orders", QueueGroup,
-		func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (*Parts, error) {
-			return NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, Window: cfg.ExpirationWindow, MaxOpen: cfg.MaxOpenOrders, Checks: checks})
+		func(ctx context.Context, o lifecycle.Opened) (*Parts, error) {
+			return NewParts(ctx, o.DB, o.Bus, log, Options{JWTKey: cfg.JWTKey, Window: cfg.ExpirationWindow, MaxOpen: cfg.MaxOpenOrders, Checks: o.Checks})
 		}))
 }
 

@@ -33,8 +33,8 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 		return fmt.Errorf("config: %w", err)
 	}
 	return lifecycle.RunMongo(ctx, log, cfg.AppService("tickets", QueueGroup,
-		func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (*Parts, error) {
-			return NewParts(ctx, db, conn, log, Options{JWTKey: cfg.JWTKey, TicketsPerHour: cfg.TicketsPerHour, Checks: checks})
+		func(ctx context.Context, o lifecycle.Opened) (*Parts, error) {
+			return NewParts(ctx, o.DB, o.Bus, log, Options{JWTKey: cfg.JWTKey, TicketsPerHour: cfg.TicketsPerHour, Checks: o.Checks})
 		}))
 }
 
