@@ -42,8 +42,8 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
 		Name: "auth", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup,
 		Addr: cfg.Addr, DrainTimeout: cfg.ShutdownTimeout,
-		Build: func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
-			return NewParts(ctx, db, conn, log, cfg, checks)
+		Build: func(ctx context.Context, o lifecycle.Opened) (lifecycle.Parts, error) {
+			return NewParts(ctx, o.DB, o.Bus, log, cfg, o.Checks)
 		},
 	})
 }

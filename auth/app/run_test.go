@@ -7,7 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -29,34 +29,16 @@ func TestRun(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	port := testenv.FreePort(t)
-	natsURL, cluster := testenv.NATS(t)
-	created := bustest.Record[events.UserCreated](t, bustest.Connect(t, natsURL, cluster))
-	env := map[string]string{
-		"JWT_KEY":             "auth-app-test-key-0123456789abcdef",
-		"MONGO_URI":           testenv.MongoURIOf(t, db.Name()),
-		"NATS_URL":            natsURL,
-		"NATS_CLUSTER_ID":     cluster,
+	env := testenv.ServiceEnv(t, "auth-app-test-key-0123456789abcdef", db)
+	created := bustest.Record[events.UserCreated](t, bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"]))
+	maps.Copy(env, map[string]string{
 		"HOST":                "127.0.0.1",
 		"PORT":                port,
 		"TOKEN_TTL":           "90m",
 		"COOKIE_SECURE":       "true",
 		"SESSION_COOKIE_NAME": "sid",
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	done := make(chan error, 1)
-	go func() {
-		done <- app.Run(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(k string) string { return env[k] })
-	}()
-	base := "http://127.0.0.1:" + port
-	eventually(t, "auth answers /readyz", func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
 	})
+	base, svc := testenv.StartService(t, app.Run, env)
 
 	resp, err := http.Post(base+"/api/users/signup", "application/json",
 		strings.NewReader(`{"email":"Run@Test.com","password":"password"}`))
@@ -99,7 +81,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("read %q, %v; want the blank line ending the 100 Continue", line, err)
 	}
 
-	stop() // SIGTERM
+	svc.Cancel() // SIGTERM
 	eventually(t, "the listener closes", func() bool {
 		c, err := net.Dial("tcp", "127.0.0.1:"+port)
 		if err == nil {
@@ -116,14 +98,7 @@ func TestRun(t *testing.T) {
 	if in.StatusCode != http.StatusOK {
 		t.Errorf("in-flight sign-in status = %d, want 200", in.StatusCode)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run = %v, want nil after a graceful shutdown", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return after the context ended")
-	}
+	svc.Wait(t, 15*time.Second)
 }
 
 func eventually(t *testing.T, msg string, cond func() bool) {

@@ -96,9 +96,7 @@ func TestAbuseLimitsAcrossReplicas(t *testing.T) {
 // returns their base URLs.
 func startReplicas(t *testing.T, n int, env map[string]string) []string {
 	t.Helper()
-	natsURL, cluster := testenv.NATS(t)
-	vars := map[string]string{"JWT_KEY": "auth-app-test-key-0123456789abcdef", "MONGO_URI": testenv.MongoURIOf(t, testenv.Mongo(t).Name()),
-		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster}
+	vars := testenv.ServiceEnv(t, "auth-app-test-key-0123456789abcdef", testenv.Mongo(t))
 	maps.Copy(vars, env)
 	bases := make([]string, n)
 	for i := range bases {

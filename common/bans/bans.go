@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/periodic"
 )
 
 // Collection holds one document per banned user, keyed by the user id.
@@ -62,18 +63,12 @@ func (s *Set) Record(ctx context.Context, e events.UserBanned) error {
 // Run reads the set every RefreshInterval until ctx is done (a worker of
 // the service). A failed read keeps the set it had.
 func (s *Set) Run(ctx context.Context) error {
-	t := time.NewTicker(RefreshInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := s.refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("read banned users", "err", err)
-			}
+	periodic.Run(ctx, RefreshInterval, func(ctx context.Context) {
+		if err := s.refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("read banned users", "err", err)
 		}
-	}
+	})
+	return nil
 }
 
 func (s *Set) refresh(ctx context.Context) error {

@@ -35,9 +35,17 @@ type MongoService struct {
 	QueueGroup   string     // of every listener
 	Addr         string
 	DrainTimeout time.Duration
-	// Build wires the service on db and conn (nil without a bus); checks
-	// are the readiness checks of its stores, for web.NewRouter.
-	Build func(ctx context.Context, db *mongo.Database, conn *bus.Conn, checks map[string]web.Check) (Parts, error)
+	// Build wires the service on what RunMongo opened.
+	Build func(ctx context.Context, o Opened) (Parts, error)
+}
+
+// Opened is what RunMongo opens for a MongoService to build on.
+type Opened struct {
+	DB  *mongo.Database
+	Bus *bus.Conn // nil without a bus
+	// Checks are the readiness checks of the database and the bus, for
+	// web.NewRouter.
+	Checks map[string]web.Check
 }
 
 // RunMongo connects to MongoDB and the bus, builds the service and runs it
@@ -56,7 +64,7 @@ func RunMongo(ctx context.Context, log *slog.Logger, s MongoService) error {
 		}
 		checks["nats"] = svc.Bus.Ping
 	}
-	parts, err := s.Build(ctx, db, svc.Bus, checks)
+	parts, err := s.Build(ctx, Opened{DB: db, Bus: svc.Bus, Checks: checks})
 	if err != nil {
 		if svc.Bus != nil {
 			err = errors.Join(err, svc.Bus.Close())

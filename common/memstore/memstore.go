@@ -1,12 +1,15 @@
 // Package memstore is the base of the in-memory stores that hermetic tests
-// use in place of MongoDB: a table of values by document id, safe for
-// concurrent use.
+// use in place of MongoDB: a table of values by document id and the log of
+// the events the writes would publish, both safe for concurrent use.
 package memstore
 
 import (
+	"slices"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/gittix/ticketing/common/events"
 )
 
 // Table holds values of V by id. The zero value is ready to use.
@@ -45,4 +48,25 @@ func (t *Table[V]) Do(f func(rows map[bson.ObjectID]V) error) error {
 		t.rows = make(map[bson.ObjectID]V)
 	}
 	return f(t.rows)
+}
+
+// Events is the log of the events a store's writes would publish, safe
+// for concurrent use. The zero value is ready to use.
+type Events struct {
+	mu   sync.Mutex
+	list []events.Event
+}
+
+// Add records evs after the events recorded so far.
+func (e *Events) Add(evs ...events.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.list = append(e.list, evs...)
+}
+
+// All returns the events recorded so far.
+func (e *Events) All() []events.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.list)
 }

@@ -2,10 +2,12 @@ package memstore_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/gittix/ticketing/common/events"
 	"github.com/gittix/ticketing/common/memstore"
 )
 
@@ -31,5 +33,24 @@ func TestTable(t *testing.T) {
 	})
 	if !errors.Is(err, errTaken) {
 		t.Errorf("Do = %v, want what f returned (%v)", err, errTaken)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	var log memstore.Events
+	if got := log.All(); len(got) != 0 {
+		t.Fatalf("All of an empty log = %v", got)
+	}
+	log.Add(events.OrderCancelled{ID: "o1"})
+	log.Add(events.ExpirationComplete{OrderID: "o1"}, events.OrderCancelled{ID: "o2"})
+	got := log.All()
+	want := []events.Event{events.OrderCancelled{ID: "o1"}, events.ExpirationComplete{OrderID: "o1"}, events.OrderCancelled{ID: "o2"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("All = %v, want %v in the order added", got, want)
+	}
+	got[0] = nil
+	if log.All()[0] == nil {
+		t.Error("All returned the log itself, not a copy")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 )
 
 // FreePort returns a TCP port of 127.0.0.1 that was free a moment ago.
@@ -35,6 +37,15 @@ func MongoURIOf(t testing.TB, db string) string {
 	return u.String()
 }
 
+// ServiceEnv returns the environment of a service on the test stack, for
+// RunService: JWT_KEY key, MONGO_URI naming the database db, and NATS_URL
+// and NATS_CLUSTER_ID of the test NATS Streaming.
+func ServiceEnv(t testing.TB, key string, db *mongo.Database) map[string]string {
+	t.Helper()
+	url, cluster := NATS(t)
+	return map[string]string{"JWT_KEY": key, "MONGO_URI": MongoURIOf(t, db.Name()), "NATS_URL": url, "NATS_CLUSTER_ID": cluster}
+}
+
 // RunService runs a service's Run (app.Run) with env as its environment,
 // on 127.0.0.1 and a free port (HOST and PORT are set unless env has
 // them), waits until its /readyz answers 200, and returns its base URL. At
@@ -42,34 +53,32 @@ func MongoURIOf(t testing.TB, db string) string {
 // 20 s.
 func RunService(t testing.TB, run func(context.Context, *slog.Logger, func(string) string) error, env map[string]string) string {
 	t.Helper()
+	base, _ := StartService(t, run, env)
+	return base
+}
+
+// StartService is RunService that also returns the running service, for a
+// test that stops it (Stop) before its end.
+func StartService(t testing.TB, run func(context.Context, *slog.Logger, func(string) string) error, env map[string]string) (string, *Running) {
+	t.Helper()
 	vars := map[string]string{"HOST": "127.0.0.1", "PORT": FreePort(t)}
 	for k, v := range env {
 		vars[k] = v
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return vars[k] }) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v, want nil after cancel", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("Run did not return within 20s of cancel")
-		}
+	r := Go(func(ctx context.Context) error {
+		return run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return vars[k] })
 	})
+	t.Cleanup(func() { r.Stop(t, 20*time.Second) })
 	base := "http://" + net.JoinHostPort(vars["HOST"], vars["PORT"])
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		select {
-		case err := <-done:
-			t.Fatalf("Run returned before it was ready: %v", err)
+		case <-r.Done():
+			t.Fatalf("Run returned before it was ready: %v", r.Err())
 		default:
 		}
 		if code, _ := Request(t, http.MethodGet, base+"/readyz", "", nil); code == http.StatusOK {
-			return base
+			return base, r
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s/readyz not 200 within 30s", base)

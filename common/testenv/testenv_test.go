@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestResolve(t *testing.T) {
@@ -84,5 +85,32 @@ func TestDBName(t *testing.T) {
 	}
 	if a, b := dbName("TestX"), dbName("TestX"); a == b {
 		t.Errorf("dbName gave %q twice for one test", a)
+	}
+}
+
+// TestRunning: Stop cancels the function's context and waits for it; Err
+// is what it returned, Done is closed once it has.
+func TestRunning(t *testing.T) {
+	t.Parallel()
+	stopped := errors.New("stopped")
+	r := Go(func(ctx context.Context) error {
+		<-ctx.Done()
+		return stopped
+	})
+	select {
+	case <-r.Done():
+		t.Fatal("Done before the context was cancelled")
+	default:
+	}
+	r.Cancel()
+	<-r.Done()
+	if err := r.Err(); !errors.Is(err, stopped) {
+		t.Errorf("Err = %v, want %v", err, stopped)
+	}
+	ok := Go(func(ctx context.Context) error { <-ctx.Done(); return nil })
+	ok.Stop(t, 10*time.Second)
+	ok.Stop(t, 10*time.Second) // a second Stop does nothing
+	if err := ok.Err(); err != nil {
+		t.Errorf("Err after Stop = %v, want nil", err)
 	}
 }

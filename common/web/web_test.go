@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -164,4 +166,72 @@ func TestNotFoundShape(t *testing.T) {
 	if got, want := rec.Body.String(), `{"errors":[{"message":"Not Found"}]}`+"\n"; got != want {
 		t.Errorf("body = %q, want %q", got, want)
 	}
+}
+
+func TestNewRouter(t *testing.T) {
+	t.Parallel()
+	ready := errors.New("down")
+	r := web.NewRouter(slog.New(slog.DiscardHandler), map[string]web.Check{"db": func(context.Context) error { return ready }})
+	r.Get("/api/x", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	for _, tc := range []struct {
+		name, method, path string
+		code               int
+		body               string
+	}{
+		{"healthz", http.MethodGet, "/healthz", 200, "ok"},
+		{"readyz names the failing check", http.MethodGet, "/readyz", 503, `{"errors":[{"message":"db is not ready"}]}`},
+		{"unknown path", http.MethodGet, "/nope", 404, `"errors"`},
+		{"wrong method", http.MethodPost, "/api/x", 405, `"errors"`},
+		{"panic", http.MethodGet, "/api/x", 500, `"errors"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+			if got, want := w.Code, tc.code; got != want {
+				t.Errorf("status = %d, want %d", got, want)
+			}
+			if got := w.Body.String(); !strings.Contains(got, tc.body) {
+				t.Errorf("body = %q, want it to contain %q", got, tc.body)
+			}
+		})
+	}
+}
+
+// FuzzDecodeBytes: any body decodes into a typical request struct, or gives
+// a 400 *web.Error with a message; a body that decodes is one JSON object
+// (or empty). Never a panic.
+func FuzzDecodeBytes(f *testing.F) {
+	for _, body := range []string{
+		`{"s":"x","f":1.5,"i":3,"b":true,"l":["a"],"o":{"s":"y"},"a":[1,{"x":null}],"n":1e400}`,
+		`{"s":5}`, `{"i":1.5}`, `{"i":1e30}`, `{"l":"x"}`, `{"o":[]}`, `{"f":"1"}`, `{"n":"x"}`,
+		`{"s":"\ud800"}`, "{\"s\":\"\xff\"}", `{"a":[[[[[[[[[[]]]]]]]]]]}`,
+		`{}{}`, `{} x`, `[]`, `null`, `"x"`, ``, ` `, `{`, `{"s":`,
+	} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var dst struct {
+			S string             `json:"s"`
+			F float64            `json:"f"`
+			I int                `json:"i"`
+			B bool               `json:"b"`
+			L []string           `json:"l"`
+			O struct{ S string } `json:"o"`
+			A any                `json:"a"`
+			N json.Number        `json:"n"`
+		}
+		err := web.DecodeBytes(body, &dst)
+		if err != nil {
+			var e *web.Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || len(e.Errors) != 1 || e.Errors[0].Message == "" {
+				t.Fatalf("DecodeBytes(%q) = %v: want a 400 *web.Error with a message", body, err)
+			}
+			return
+		}
+		trimmed := bytes.TrimSpace(body)
+		if len(trimmed) > 0 && (trimmed[0] != '{' || !json.Valid(trimmed)) {
+			t.Fatalf("DecodeBytes accepted %q, which is not one JSON object", body)
+		}
+	})
 }

@@ -71,55 +71,24 @@ func redisURL(t testing.TB) (string, *asynq.Inspector) {
 	return u.String(), insp
 }
 
-// service is one run of app.Run.
+// service is one run of app.Run, at addr.
 type service struct {
-	cancel context.CancelFunc
-	done   chan error
-	addr   string
-	once   sync.Once
+	*testenv.Running
+	addr string
 }
 
 // start runs the service with env until stop (or the end of the test), and
 // waits until it is ready.
 func start(t testing.TB, env map[string]string) *service {
 	t.Helper()
-	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &service{cancel: cancel, done: make(chan error, 1), addr: "http://127.0.0.1:" + env["PORT"]}
-	go func() { s.done <- app.Run(ctx, discard, func(k string) string { return env[k] }) }()
-	t.Cleanup(func() { s.stop(t) })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-s.done:
-			s.done <- err
-			t.Fatalf("service exited at start: %v", err)
-		default:
-		}
-		if status(s.addr+"/readyz") == http.StatusOK {
-			return s
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("service not ready after 10s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	addr, r := testenv.StartService(t, app.Run, env)
+	return &service{Running: r, addr: addr}
 }
 
 // stop shuts the service down gracefully and checks that Run returned nil.
 func (s *service) stop(t testing.TB) {
 	t.Helper()
-	s.once.Do(func() {
-		s.cancel()
-		select {
-		case err := <-s.done:
-			if err != nil {
-				t.Errorf("app.Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("app.Run did not return 15s after cancel")
-		}
-	})
+	s.Stop(t, 15*time.Second)
 }
 
 func status(u string) int {

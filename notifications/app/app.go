@@ -9,9 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/lifecycle"
 	"github.com/gittix/ticketing/common/web"
 
@@ -37,13 +34,13 @@ func Run(ctx context.Context, log *slog.Logger, getenv func(string) string) erro
 	log.Info("sending mail", "smtp", cfg.SMTP.Redacted(), "from", cfg.MailFrom)
 	return lifecycle.RunMongo(ctx, log, lifecycle.MongoService{
 		Name: "notifications", MongoURI: cfg.MongoURI, Bus: cfg.Bus, QueueGroup: QueueGroup, Addr: cfg.Addr,
-		Build: func(ctx context.Context, db *mongo.Database, _ *bus.Conn, checks map[string]web.Check) (lifecycle.Parts, error) {
-			parts, err := NewParts(ctx, db, log, Options{Sender: sender, MessageIDDomain: mail.Domain(cfg.MailFrom),
+		Build: func(ctx context.Context, o lifecycle.Opened) (lifecycle.Parts, error) {
+			parts, err := NewParts(ctx, o.DB, log, Options{Sender: sender, MessageIDDomain: mail.Domain(cfg.MailFrom),
 				SendTimeout: cfg.SMTP.Timeout, RetryInterval: cfg.RetryInterval})
 			if err != nil {
 				return lifecycle.Parts{}, err
 			}
-			return lifecycle.Parts{API: web.NewRouter(log, checks), Listeners: parts.Subscriptions,
+			return lifecycle.Parts{API: web.NewRouter(log, o.Checks), Listeners: parts.Subscriptions,
 				Workers: []func(context.Context) error{parts.RunRetries}}, nil
 		},
 	})

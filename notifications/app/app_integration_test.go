@@ -59,15 +59,10 @@ func newEnv(t *testing.T) *env {
 // start runs the service until the returned stop is called.
 func (e *env) start() (stop func()) {
 	e.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, discard, func(k string) string { return e.vars[k] }) }()
-	return func() {
-		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("Run: %v", err)
-		}
-	}
+	svc := testenv.Go(func(ctx context.Context) error {
+		return app.Run(ctx, discard, func(k string) string { return e.vars[k] })
+	})
+	return func() { svc.Stop(e.t, time.Minute) }
 }
 
 func (e *env) publish(evs ...events.Event) {

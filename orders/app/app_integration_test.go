@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,18 +26,15 @@ import (
 // hears expiration:complete and payment:created, and shuts down on cancel.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
 	key := "app-test-key-0123456789abcdef0123"
-	base := testenv.RunService(t, app.Run, map[string]string{
-		"JWT_KEY": key, "MONGO_URI": testenv.MongoURIOf(t, db.Name()),
-		"NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster, "EXPIRATION_WINDOW_SECONDS": "60",
-	})
+	env := testenv.ServiceEnv(t, key, testenv.Mongo(t))
+	env["EXPIRATION_WINDOW_SECONDS"] = "60"
+	base := testenv.RunService(t, app.Run, env)
 	if got := status(t, http.MethodGet, base+"/healthz", "", nil); got != http.StatusOK {
 		t.Errorf("healthz = %d, want 200", got)
 	}
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	created := bustest.Record[events.OrderCreated](t, conn)
 	cancelled := bustest.Record[events.OrderCancelled](t, conn)
 	ticketID := bson.NewObjectID().Hex()
@@ -102,18 +98,14 @@ func TestNewPartsCap(t *testing.T) {
 	if got := len(parts.Listeners); got != 5 { // ticket:created, ticket:updated, expiration:complete, payment:created, user:banned
 		t.Errorf("listeners = %d, want 5", got)
 	}
-	cookie := authtest.Cookie(t, key, auth.User{ID: "u1", Email: "u1@test.dev"})
+	buyer := &auth.User{ID: "u1", Email: "u1@test.dev"}
 	tickets := db.Collection("tickets")
 	for i := range 6 {
 		id := bson.NewObjectID()
 		if _, err := tickets.InsertOne(context.Background(), bson.D{{Key: "_id", Value: id}, {Key: "title", Value: "t"}, {Key: "price", Value: 1}, {Key: "version", Value: 0}}); err != nil {
 			t.Fatal(err)
 		}
-		req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(`{"ticketId":"`+id.Hex()+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.AddCookie(cookie)
-		rec := httptest.NewRecorder()
-		parts.API.ServeHTTP(rec, req)
+		rec := authtest.Serve(t, parts.API, key, buyer, http.MethodPost, "/api/orders", `{"ticketId":"`+id.Hex()+`"}`)
 		want := http.StatusCreated
 		if i == 5 {
 			want = http.StatusTooManyRequests

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
@@ -30,33 +31,10 @@ var key = []byte("payments-app-test-key-0123456789abcdef")
 // payment:created on the channel, and a graceful stop.
 func TestService(t *testing.T) {
 	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
-	env := serviceEnv(t, db.Name(), natsURL, cluster)
-	env["HOST"], env["PORT"] = "127.0.0.1", testenv.FreePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, slog.New(slog.DiscardHandler), func(k string) string { return env[k] }) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("app.Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("app.Run did not return 15s after cancel")
-		}
-	}
-	t.Cleanup(stop)
-	base := "http://127.0.0.1:" + env["PORT"]
-	bustest.Eventually(t, "service ready", func() bool { return get(t, base+"/readyz") == http.StatusOK })
+	env := serviceEnv(t, db)
+	base, svc := testenv.StartService(t, app.Run, env)
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	paid := bustest.Record[events.PaymentCreated](t, conn)
 	orders := mongostore.NewOrders(db)
 	buyer := auth.User{ID: "buyer-" + bson.NewObjectID().Hex(), Email: "b@test.dev"}
@@ -70,13 +48,13 @@ func TestService(t *testing.T) {
 		})
 	}
 	bustest.Eventually(t, "orders replicated", func() bool {
-		o, err1 := orders.Get(ctx, toPay)
-		c, err2 := orders.Get(ctx, toCancel)
+		o, err1 := orders.Get(t.Context(), toPay)
+		c, err2 := orders.Get(t.Context(), toCancel)
 		return err1 == nil && err2 == nil && o.Price == 19.99 && c.UserID == buyer.ID
 	})
 	publish(t, conn, events.OrderCancelled{ID: toCancel.Hex(), Version: 1, Ticket: events.TicketRef{ID: bson.NewObjectID().Hex()}})
 	bustest.Eventually(t, "order cancelled", func() bool {
-		c, err := orders.Get(ctx, toCancel)
+		c, err := orders.Get(t.Context(), toCancel)
 		return err == nil && c.Status == events.StatusCancelled && c.Version == 1
 	})
 
@@ -95,7 +73,7 @@ func TestService(t *testing.T) {
 		t.Errorf("pay again = %d %s, want 400 Order is already paid", code, body)
 	}
 
-	stop()
+	svc.Stop(t, 15*time.Second)
 	if get(t, base+"/healthz") != 0 {
 		t.Error("service still answering after a graceful stop")
 	}
@@ -120,10 +98,10 @@ func TestServiceConfig(t *testing.T) {
 func TestServiceRefundsACancelledPaidOrder(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
-	base := testenv.RunService(t, app.Run, serviceEnv(t, db.Name(), natsURL, cluster))
+	env := serviceEnv(t, db)
+	base := testenv.RunService(t, app.Run, env)
 
-	conn := bustest.Connect(t, natsURL, cluster)
+	conn := bustest.Connect(t, env["NATS_URL"], env["NATS_CLUSTER_ID"])
 	paid := bustest.Record[events.PaymentCreated](t, conn)
 	refunded := bustest.Record[events.PaymentRefunded](t, conn)
 	orders := mongostore.NewOrders(db)
@@ -147,13 +125,12 @@ func TestServiceRefundsACancelledPaidOrder(t *testing.T) {
 }
 
 // serviceEnv is the environment of the service on the test stack, with
-// database db.
-func serviceEnv(t *testing.T, db, natsURL, cluster string) map[string]string {
+// database db, charging at stripe-mock.
+func serviceEnv(t *testing.T, db *mongo.Database) map[string]string {
 	t.Helper()
-	return map[string]string{
-		"JWT_KEY": string(key), "MONGO_URI": testenv.MongoURIOf(t, db), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
-		"STRIPE_KEY": "sk_test_123", "STRIPE_API_BASE": testenv.StripeBase(t),
-	}
+	env := testenv.ServiceEnv(t, string(key), db)
+	env["STRIPE_KEY"], env["STRIPE_API_BASE"] = "sk_test_123", testenv.StripeBase(t)
+	return env
 }
 
 func publish(t *testing.T, conn *bus.Conn, e events.Event) {

@@ -18,12 +18,8 @@ import (
 // waits until it is ready, sells a ticket over HTTP, and shuts it down.
 func TestRun(t *testing.T) {
 	t.Parallel()
-	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
 	key := "app-test-key-of-32-bytes-or-more!"
-	base := testenv.RunService(t, app.Run, map[string]string{
-		"JWT_KEY": key, "MONGO_URI": testenv.MongoURIOf(t, db.Name()), "NATS_URL": natsURL, "NATS_CLUSTER_ID": cluster,
-	})
+	base := testenv.RunService(t, app.Run, testenv.ServiceEnv(t, key, testenv.Mongo(t)))
 	if res, err := http.Get(base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /healthz = %v, %v; want 200", res, err)
 	}

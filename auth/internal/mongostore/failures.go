@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gittix/ticketing/auth/internal/user"
+	"github.com/gittix/ticketing/common/periodic"
 )
 
 // FailuresCollection is the name of the collection that counts sign-in
@@ -66,18 +67,11 @@ func (s *SignInFailures) Sweep(ctx context.Context, interval time.Duration, log 
 	if !s.noTTL {
 		return
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+	periodic.Run(ctx, interval, func(ctx context.Context) {
 		if _, err := s.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("sweep sign-in failures", "err", err)
 		}
-	}
+	})
 }
 
 // DeleteExpired removes the documents whose window has passed at now, as

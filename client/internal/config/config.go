@@ -3,14 +3,14 @@
 package config
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gittix/ticketing/common/env"
 )
 
 // Config is the client's configuration.
@@ -61,44 +61,41 @@ func isHTTPURL(s string) bool {
 // Load reads the configuration with getenv. Every missing or invalid
 // variable is reported at once, by name.
 func Load(getenv func(string) string) (Config, error) {
+	r := env.NewReader(getenv)
 	cfg := Config{
-		Host:                 getenv("HOST"),
-		Port:                 cmp.Or(getenv("PORT"), "3000"),
-		APIBaseURL:           strings.TrimRight(getenv("API_BASE_URL"), "/"),
-		APIHost:              getenv("API_HOST"),
-		StripePublishableKey: getenv("STRIPE_PUBLISHABLE_KEY"),
-		StripeJS:             getenv("STRIPE_JS_URL"),
+		Host:                 r.String("HOST", ""),
+		Port:                 r.Port("PORT", "3000"),
+		APIBaseURL:           strings.TrimRight(r.String("API_BASE_URL", ""), "/"),
+		APIHost:              r.String("API_HOST", ""),
+		StripePublishableKey: r.String("STRIPE_PUBLISHABLE_KEY", ""),
+		StripeJS:             r.String("STRIPE_JS_URL", ""),
 		APIServices:          map[string]string{},
 		APITimeout:           5 * time.Second,
 		ShutdownTimeout:      10 * time.Second,
 	}
-	var errs []error
-	if p, err := strconv.Atoi(cfg.Port); err != nil || p < 0 || p > 65535 {
-		errs = append(errs, fmt.Errorf("PORT must be a port number, got %q", cfg.Port))
-	}
 	for _, s := range APIServiceVars {
-		v := strings.TrimRight(getenv(s.Var), "/")
+		v := strings.TrimRight(r.String(s.Var, ""), "/")
 		switch {
 		case v == "":
 		case !isHTTPURL(v):
-			errs = append(errs, fmt.Errorf("%s must be an http(s) URL such as http://%s:3000, got %q", s.Var, s.Example, v))
+			r.Fail(fmt.Errorf("%s must be an http(s) URL such as http://%s:3000, got %q", s.Var, s.Example, v))
 		default:
 			cfg.APIServices[s.Prefix] = v
 		}
 	}
 	switch {
 	case cfg.APIBaseURL == "" && len(cfg.APIServices) < len(APIServiceVars):
-		errs = append(errs, errors.New("API_BASE_URL must be set (or every one of AUTH_API_URL, TICKETS_API_URL, ORDERS_API_URL, PAYMENTS_API_URL)"))
+		r.Fail(errors.New("API_BASE_URL must be set (or every one of AUTH_API_URL, TICKETS_API_URL, ORDERS_API_URL, PAYMENTS_API_URL)"))
 	case cfg.APIBaseURL != "" && !isHTTPURL(cfg.APIBaseURL):
-		errs = append(errs, fmt.Errorf("API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080, got %q", cfg.APIBaseURL))
+		r.Fail(fmt.Errorf("API_BASE_URL must be an http(s) URL such as http://127.0.0.1:8080, got %q", cfg.APIBaseURL))
 	}
 	if js := cfg.StripeJS; js != "" && !strings.HasPrefix(js, "https://") && !strings.HasPrefix(js, "/") {
-		errs = append(errs, fmt.Errorf("STRIPE_JS_URL must be an https URL or a path of this site, got %q", js))
+		r.Fail(fmt.Errorf("STRIPE_JS_URL must be an https URL or a path of this site, got %q", js))
 	}
 	// The key is sent to every browser: refuse a secret or restricted key
 	// pasted here by mistake.
 	if k := cfg.StripePublishableKey; k != "" && !strings.HasPrefix(k, "pk_") {
-		errs = append(errs, errors.New("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…); never put a secret key here"))
+		r.Fail(errors.New("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…); never put a secret key here"))
 	}
-	return cfg, errors.Join(errs...)
+	return cfg, r.Err()
 }

@@ -3,17 +3,12 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/gittix/ticketing/client/internal/apiclient"
 )
 
 // pagedAPI answers GET /api/tickets as the tickets service does: pages of
@@ -57,19 +52,12 @@ func pagedAPI(t *testing.T, n, size int) http.Handler {
 	})
 }
 
-func pagedClient(t *testing.T, api http.Handler) http.Handler {
+// pagedClient is the client's pages in front of api (a pagedAPI).
+func pagedClient(t *testing.T, api http.Handler) *harness {
 	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	c, err := apiclient.New(apiclient.Endpoints{Base: srv.URL}, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)), c, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Routes()
+	return newHarnessAt(t, nil, srv.URL, Options{})
 }
 
 var (
@@ -77,10 +65,9 @@ var (
 	rowRE    = regexp.MustCompile(`data-ticket-id="([0-9a-f]{24})"`)
 )
 
-func getPage(t *testing.T, h http.Handler, path string) (rows []string, next string, code int) {
+func getPage(t *testing.T, h *harness, path string) (rows []string, next string, code int) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	rec := h.get(t, path, "")
 	body := rec.Body.String()
 	for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
 		rows = append(rows, m[1])

@@ -28,13 +28,24 @@ func Cookie(t testing.TB, key []byte, u auth.User) *http.Cookie {
 // non-empty body is sent as JSON.
 func Serve(t testing.TB, h http.Handler, key []byte, user *auth.User, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
+	contentType := ""
+	if body != "" {
+		contentType = "application/json"
+	}
+	return ServeType(t, h, key, user, method, path, contentType, body)
+}
+
+// ServeType is Serve with the body sent as contentType (no Content-Type
+// header when it is empty).
+func ServeType(t testing.TB, h http.Handler, key []byte, user *auth.User, method, path, contentType, body string) *httptest.ResponseRecorder {
+	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if user != nil {
 		req.AddCookie(Cookie(t, key, *user))

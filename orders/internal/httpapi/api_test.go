@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -136,13 +135,7 @@ func TestAPIBody(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := httptest.NewRequest("POST", "/api/orders", strings.NewReader(tc.body))
-			if tc.ctype != "" {
-				req.Header.Set("Content-Type", tc.ctype)
-			}
-			req.AddCookie(authtest.Cookie(t, key, *user("alice")))
-			rec := httptest.NewRecorder()
-			m.h.ServeHTTP(rec, req)
+			rec := authtest.ServeType(t, m.h, key, user("alice"), http.MethodPost, "/api/orders", tc.ctype, tc.body)
 			if rec.Code != tc.want {
 				t.Fatalf("POST = %d %s, want %d", rec.Code, rec.Body, tc.want)
 			}

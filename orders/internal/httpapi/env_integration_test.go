@@ -13,10 +13,7 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/bus/bustest"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
-	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/orders/internal/httpapi"
 	"github.com/gittix/ticketing/orders/internal/mongostore"
 	"github.com/gittix/ticketing/orders/internal/order"
@@ -41,24 +38,20 @@ func newEnv(t testing.TB) *env {
 // setup builds the env; without relay the events stay in the outbox.
 func setup(t testing.TB, relay bool) *env {
 	t.Helper()
-	db := testenv.Mongo(t)
-	url, cluster := testenv.NATS(t)
-	conn := bustest.Connect(t, url, cluster)
-	coll := db.Collection("orders")
-	r := outbox.NewRelay(coll, conn, discard, 0)
-	orders, err := mongostore.NewOrders(context.Background(), coll, r)
+	b := testenv.NewBackends(t)
+	r := b.Relay("orders")
+	orders, err := mongostore.NewOrders(context.Background(), b.DB.Collection("orders"), r)
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
 	if relay {
 		testenv.Background(t, r.Run) // before the connection closes
 	}
-	tickets := mongostore.NewTickets(db)
+	tickets := mongostore.NewTickets(b.DB)
 	svc := &order.Service{Orders: orders, Tickets: tickets, Window: window}
-	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
 	return &env{
-		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, checks).Routes(),
-		db: db, conn: conn, svc: svc, tickets: tickets,
+		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, b.Checks).Routes(),
+		db: b.DB, conn: b.Conn, svc: svc, tickets: tickets,
 	}
 }
 

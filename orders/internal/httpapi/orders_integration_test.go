@@ -5,8 +5,6 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,13 +161,11 @@ func TestCreateBadInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			req := httptest.NewRequest(http.MethodPost, "/api/orders", strings.NewReader(tc.body))
-			req.Header.Set("Content-Type", tc.contentType)
-			if tc.signedIn {
-				req.AddCookie(authtest.Cookie(t, key, *user("u1")))
+			as := user("u1")
+			if !tc.signedIn {
+				as = nil
 			}
-			rec := httptest.NewRecorder()
-			e.h.ServeHTTP(rec, req)
+			rec := authtest.ServeType(t, e.h, key, as, http.MethodPost, "/api/orders", tc.contentType, tc.body)
 			if got := rec.Code; got != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", got, tc.wantStatus, rec.Body)
 			}

@@ -16,7 +16,6 @@ import (
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/orders/internal/listener"
 	"github.com/gittix/ticketing/orders/internal/mongostore"
@@ -38,18 +37,15 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db := testenv.Mongo(t)
-	url, cluster := testenv.NATS(t)
-	conn := bustest.Connect(t, url, cluster)
-	coll := db.Collection("orders")
-	relay := outbox.NewRelay(coll, conn, discard, 0)
-	orders, err := mongostore.NewOrders(context.Background(), coll, relay)
+	b := testenv.NewBackends(t)
+	relay := b.Relay("orders")
+	orders, err := mongostore.NewOrders(context.Background(), b.DB.Collection("orders"), relay)
 	if err != nil {
 		t.Fatalf("NewOrders: %v", err)
 	}
 	testenv.Background(t, relay.Run)
-	tickets := mongostore.NewTickets(db)
-	return &env{db: db, conn: conn, tickets: tickets,
+	tickets := mongostore.NewTickets(b.DB)
+	return &env{db: b.DB, conn: b.Conn, tickets: tickets,
 		svc: &order.Service{Orders: orders, Tickets: tickets, Window: time.Minute}}
 }
 

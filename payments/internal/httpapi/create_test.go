@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -91,13 +89,7 @@ func TestCreateAnswers(t *testing.T) {
 			svc := &payment.Service{Orders: orders, Payments: payments, Charger: &paymenttest.Charger{Err: tc.chargeErr}}
 			h := httpapi.New(svc, slog.New(slog.DiscardHandler), auth.Verifier{Key: key}, nil, "").Routes()
 
-			req := httptest.NewRequest(http.MethodPost, "/api/payments", strings.NewReader(tc.body(o.ID.Hex())))
-			req.Header.Set("Content-Type", "application/json")
-			if tc.user != nil {
-				req.AddCookie(authtest.Cookie(t, key, *tc.user))
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := authtest.ServeType(t, h, key, tc.user, http.MethodPost, "/api/payments", "application/json", tc.body(o.ID.Hex()))
 			if got := rec.Code; got != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", got, tc.wantStatus, rec.Body)
 			}
@@ -136,8 +128,7 @@ func TestUnknownRoute(t *testing.T) {
 		{http.MethodGet, "/api/payments", 405},
 		{http.MethodGet, "/healthz", 200},
 	} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, nil))
+		rec := authtest.Serve(t, h, key, nil, tc.method, tc.path, "")
 		if rec.Code != tc.want {
 			t.Errorf("%s %s = %d, want %d; body %s", tc.method, tc.path, rec.Code, tc.want, rec.Body)
 		}

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 
@@ -23,11 +22,8 @@ import (
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/auth/authtest"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
-	"github.com/gittix/ticketing/common/web"
 
 	"github.com/gittix/ticketing/payments/internal/httpapi"
 	"github.com/gittix/ticketing/payments/internal/mongostore"
@@ -59,28 +55,22 @@ func newEnv(t testing.TB, upstream string) *env {
 // is in front of it.
 func newEnvCharging(t testing.TB, base string, stripe *recorder) *env {
 	t.Helper()
-	db := testenv.Mongo(t)
-	natsURL, cluster := testenv.NATS(t)
-	conn := bustest.Connect(t, natsURL, cluster)
-	relay := outbox.NewRelay(db.Collection(mongostore.PaymentsCollection), conn, discard, 0)
-	payments, err := mongostore.NewPayments(context.Background(), db, relay)
+	b := testenv.NewBackends(t)
+	relay := b.Relay(mongostore.PaymentsCollection)
+	payments, err := mongostore.NewPayments(context.Background(), b.DB, relay)
 	if err != nil {
 		t.Fatalf("NewPayments: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done }) // before the connection closes
+	testenv.Background(t, relay.Run) // before the connection closes
 
-	orders := mongostore.NewOrders(db)
+	orders := mongostore.NewOrders(b.DB)
 	svc := &payment.Service{
 		Orders: orders, Payments: payments, Log: discard,
 		Charger: stripecharge.New("sk_test_123", base, discard),
 	}
-	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
 	return &env{
-		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, checks, "").Routes(),
-		db: db, conn: conn, orders: orders, stripe: stripe,
+		h:  httpapi.New(svc, discard, auth.Verifier{Key: key}, b.Checks, "").Routes(),
+		db: b.DB, conn: b.Conn, orders: orders, stripe: stripe,
 	}
 }
 
@@ -97,14 +87,7 @@ func (e *env) order(t testing.TB, userID string, price float64, status events.Or
 // pay posts a payment of orderID as user (nil: signed out).
 func (e *env) pay(t testing.TB, user *auth.User, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/api/payments", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if user != nil {
-		req.AddCookie(authtest.Cookie(t, key, *user))
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	return rec
+	return authtest.ServeType(t, e.h, key, user, http.MethodPost, "/api/payments", "application/json", body)
 }
 
 // storedPayment is a payment document as stored.

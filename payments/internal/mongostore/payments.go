@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/gittix/ticketing/common/events"
+	"github.com/gittix/ticketing/common/mongodb"
 	"github.com/gittix/ticketing/common/outbox"
 
 	"github.com/gittix/ticketing/payments/internal/payment"
@@ -189,4 +190,11 @@ func (s *Payments) RecordFailure(ctx context.Context, noticeID string, orderID b
 		return false, fmt.Errorf("insert payment failure %s: %w", noticeID, err)
 	}
 	return true, nil
+}
+
+// findOne decodes the document of coll that matches filter, without its
+// outbox. None is payment.ErrNotFound, wrapped with what was looked for.
+func findOne[D any](ctx context.Context, coll *mongo.Collection, filter bson.D, what string) (D, error) {
+	return mongodb.FindOne[D](ctx, coll, filter, what, fmt.Errorf("%s: %w", what, payment.ErrNotFound),
+		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 }

@@ -15,11 +15,8 @@ import (
 
 	"github.com/gittix/ticketing/common/auth"
 	"github.com/gittix/ticketing/common/bus"
-	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
-	"github.com/gittix/ticketing/common/web"
 	"github.com/gittix/ticketing/tickets/internal/httpapi"
 	"github.com/gittix/ticketing/tickets/internal/mongostore"
 	"github.com/gittix/ticketing/tickets/internal/ticket"
@@ -36,15 +33,12 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db := testenv.Mongo(t)
-	url, cluster := testenv.NATS(t)
-	conn := bustest.Connect(t, url, cluster)
-	coll := db.Collection("tickets")
-	relay := outbox.NewRelay(coll, conn, discard, 0)
+	b := testenv.NewBackends(t)
+	relay := b.Relay("tickets")
 	testenv.Background(t, relay.Run) // before the connection closes
+	coll := b.DB.Collection("tickets")
 	store := mongostore.New(coll, relay)
-	checks := map[string]web.Check{"mongodb": func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }, "nats": conn.Ping}
-	return &env{h: httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: key}, discard, checks, nil).Routes(), coll: coll, conn: conn, store: store}
+	return &env{h: httpapi.New(ticket.NewCoalesced(store), auth.Verifier{Key: key}, discard, b.Checks, nil).Routes(), coll: coll, conn: b.Conn, store: store}
 }
 
 func (e *env) do(t *testing.T, user *auth.User, method, path, body string) response {

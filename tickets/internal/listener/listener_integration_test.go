@@ -13,7 +13,6 @@ import (
 	"github.com/gittix/ticketing/common/bus"
 	"github.com/gittix/ticketing/common/bus/bustest"
 	"github.com/gittix/ticketing/common/events"
-	"github.com/gittix/ticketing/common/outbox"
 	"github.com/gittix/ticketing/common/testenv"
 	"github.com/gittix/ticketing/tickets/internal/listener"
 	"github.com/gittix/ticketing/tickets/internal/mongostore"
@@ -38,12 +37,10 @@ func (rawUpdated) Subject() events.Subject { return events.SubjectTicketUpdated 
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	coll := testenv.Mongo(t).Collection("tickets")
-	url, cluster := testenv.NATS(t)
-	conn := bustest.Connect(t, url, cluster)
-	relay := outbox.NewRelay(coll, conn, discard, 0)
+	b := testenv.NewBackends(t)
+	relay := b.Relay("tickets")
 	testenv.Background(t, relay.Run)
-	return &env{store: mongostore.New(coll, relay), conn: conn, updated: bustest.Record[rawUpdated](t, conn)}
+	return &env{store: mongostore.New(b.DB.Collection("tickets"), relay), conn: b.Conn, updated: bustest.Record[rawUpdated](t, b.Conn)}
 }
 
 func (e *env) ticket(t *testing.T, orderID string) ticket.Ticket {

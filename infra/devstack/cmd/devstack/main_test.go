@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gittix/ticketing/common/testenv"
 )
 
 func TestWriteAtomic(t *testing.T) {
@@ -50,11 +52,11 @@ func TestDeps(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	envFile := filepath.Join(t.TempDir(), "deps.env")
-	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	done := make(chan error, 1)
 	log := slog.New(slog.DiscardHandler)
-	go func() { done <- run(ctx, log, pw, []string{"deps", "-data", "", "-env-file", envFile}) }()
+	deps := testenv.Go(func(ctx context.Context) error {
+		return run(ctx, log, pw, []string{"deps", "-data", "", "-env-file", envFile})
+	})
 
 	sc := bufio.NewScanner(pr)
 	got := map[string]string{}
@@ -71,15 +73,7 @@ func TestDeps(t *testing.T) {
 		t.Errorf("env file = %q, %v", file, err)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("deps: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("deps did not stop")
-	}
+	deps.Stop(t, 30*time.Second)
 	if _, err := os.Stat(envFile); !os.IsNotExist(err) {
 		t.Errorf("env file still there after stop: %v", err)
 	}

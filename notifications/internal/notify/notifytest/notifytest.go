@@ -29,46 +29,41 @@ var (
 	_ notify.Outbox  = (*Store)(nil)
 )
 
-func (s *Store) init() {
+// lock locks s, its maps made, and returns the unlock.
+func (s *Store) lock() (unlock func()) {
+	s.mu.Lock()
 	if s.users == nil {
 		s.users = map[string]notify.User{}
 		s.tickets = map[string]notify.Ticket{}
 		s.orders = map[string]notify.Order{}
 		s.mails = map[string]notify.Mail{}
 	}
+	return s.mu.Unlock
 }
 
 // PutUser implements notify.Users.
 func (s *Store) PutUser(_ context.Context, u notify.User) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	putNewer(s.users, u.ID, u, u.Version, func(o notify.User) int64 { return o.Version })
 	return nil
 }
 
 // User implements notify.Users.
 func (s *Store) User(_ context.Context, id string) (notify.User, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	return lookup(s.users, "user", id)
 }
 
 // PutTicket implements notify.Tickets.
 func (s *Store) PutTicket(_ context.Context, t notify.Ticket) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	putNewer(s.tickets, t.ID, t, t.Version, func(o notify.Ticket) int64 { return o.Version })
 	return nil
 }
 
 // Ticket implements notify.Tickets.
 func (s *Store) Ticket(_ context.Context, id string) (notify.Ticket, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	return lookup(s.tickets, "ticket", id)
 }
 
@@ -91,9 +86,7 @@ func lookup[V any](m map[string]V, kind, id string) (V, error) {
 
 // CreateOrder implements notify.Orders.
 func (s *Store) CreateOrder(_ context.Context, o notify.Order) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	if _, ok := s.orders[o.ID]; ok {
 		return fmt.Errorf("order %s: %w", o.ID, notify.ErrDuplicate)
 	}
@@ -103,12 +96,10 @@ func (s *Store) CreateOrder(_ context.Context, o notify.Order) error {
 
 // CancelOrder implements notify.Orders.
 func (s *Store) CancelOrder(_ context.Context, id string, version int64, at time.Time) (notify.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	o, ok := s.orders[id]
-	if !ok {
-		return o, fmt.Errorf("order %s: %w", id, notify.ErrNotFound)
+	defer s.lock()()
+	o, err := lookup(s.orders, "order", id)
+	if err != nil {
+		return o, err
 	}
 	if o.CancelledAt.IsZero() {
 		o.CancelledAt = at
@@ -120,12 +111,10 @@ func (s *Store) CancelOrder(_ context.Context, id string, version int64, at time
 
 // PayOrder implements notify.Orders.
 func (s *Store) PayOrder(_ context.Context, id string) (notify.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	o, ok := s.orders[id]
-	if !ok {
-		return o, fmt.Errorf("order %s: %w", id, notify.ErrNotFound)
+	defer s.lock()()
+	o, err := lookup(s.orders, "order", id)
+	if err != nil {
+		return o, err
 	}
 	o.Paid = true
 	s.orders[id] = o
@@ -134,21 +123,13 @@ func (s *Store) PayOrder(_ context.Context, id string) (notify.Order, error) {
 
 // Order implements notify.Orders.
 func (s *Store) Order(_ context.Context, id string) (notify.Order, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	o, ok := s.orders[id]
-	if !ok {
-		return o, fmt.Errorf("order %s: %w", id, notify.ErrNotFound)
-	}
-	return o, nil
+	defer s.lock()()
+	return lookup(s.orders, "order", id)
 }
 
 // Add implements notify.Outbox.
 func (s *Store) Add(_ context.Context, m notify.Mail) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	if _, ok := s.mails[m.Key()]; ok {
 		return fmt.Errorf("mail %s: %w", m.Key(), notify.ErrDuplicate)
 	}
@@ -158,21 +139,13 @@ func (s *Store) Add(_ context.Context, m notify.Mail) error {
 
 // Get implements notify.Outbox.
 func (s *Store) Get(_ context.Context, key string) (notify.Mail, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	m, ok := s.mails[key]
-	if !ok {
-		return m, fmt.Errorf("mail %s: %w", key, notify.ErrNotFound)
-	}
-	return m, nil
+	defer s.lock()()
+	return lookup(s.mails, "mail", key)
 }
 
 // Due implements notify.Outbox.
 func (s *Store) Due(_ context.Context, now time.Time, limit int) ([]notify.Mail, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
+	defer s.lock()()
 	var out []notify.Mail
 	for _, m := range s.mails {
 		if m.State == notify.StatePending && !m.Due.After(now) {
@@ -210,33 +183,35 @@ func (s *Store) MarkSent(_ context.Context, key, token string, at time.Time) err
 
 // Reschedule implements notify.Outbox.
 func (s *Store) Reschedule(_ context.Context, key, token string, attempts int, due time.Time, lastErr string) error {
-	return s.update(key, func(cur *notify.Mail) error {
-		if cur.State != notify.StatePending || cur.Token != token {
-			return notify.ErrClaimLost
-		}
+	return s.updateClaimed(key, token, func(cur *notify.Mail) {
 		cur.Token, cur.Attempts, cur.Due, cur.LastError = "", attempts, due, lastErr
-		return nil
 	})
 }
 
 // Fail implements notify.Outbox.
 func (s *Store) Fail(_ context.Context, key, token string, attempts int, lastErr string) error {
+	return s.updateClaimed(key, token, func(cur *notify.Mail) {
+		cur.State, cur.Token, cur.Attempts, cur.LastError = notify.StateFailed, "", attempts, lastErr
+	})
+}
+
+// updateClaimed applies f to the mail key if it is pending under token;
+// else it fails with notify.ErrClaimLost.
+func (s *Store) updateClaimed(key, token string, f func(*notify.Mail)) error {
 	return s.update(key, func(cur *notify.Mail) error {
 		if cur.State != notify.StatePending || cur.Token != token {
 			return notify.ErrClaimLost
 		}
-		cur.State, cur.Token, cur.Attempts, cur.LastError = notify.StateFailed, "", attempts, lastErr
+		f(cur)
 		return nil
 	})
 }
 
 func (s *Store) update(key string, f func(*notify.Mail) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.init()
-	m, ok := s.mails[key]
-	if !ok {
-		return fmt.Errorf("mail %s: %w", key, notify.ErrNotFound)
+	defer s.lock()()
+	m, err := lookup(s.mails, "mail", key)
+	if err != nil {
+		return err
 	}
 	if err := f(&m); err != nil {
 		return fmt.Errorf("mail %s: %w", key, err)

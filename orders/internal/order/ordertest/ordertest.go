@@ -24,7 +24,7 @@ type Store struct {
 	mu     sync.Mutex
 	orders map[bson.ObjectID]order.Order
 	seq    map[bson.ObjectID]int // insertion order, for ListByUser
-	events []events.Event
+	events memstore.Events
 
 	// Race, when set, changes the stored order just before the next
 	// Update compares it (once): a test makes that Update lose a race.
@@ -56,9 +56,7 @@ func (s *Store) put(o order.Order) {
 
 // Events returns the events recorded so far.
 func (s *Store) Events() []events.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.events)
+	return s.events.All()
 }
 
 // Create implements order.Store.
@@ -81,7 +79,7 @@ func (s *Store) Create(_ context.Context, o order.Order, maxOpen int, evs ...eve
 		return order.ErrTooManyOpen
 	}
 	s.put(o)
-	s.events = append(s.events, evs...)
+	s.events.Add(evs...)
 	return nil
 }
 
@@ -136,7 +134,7 @@ func (s *Store) Update(_ context.Context, prev, next order.Order, evs ...events.
 	}
 	cur.Status, cur.Version = next.Status, next.Version
 	s.orders[prev.ID] = cur
-	s.events = append(s.events, evs...)
+	s.events.Add(evs...)
 	return nil
 }
 

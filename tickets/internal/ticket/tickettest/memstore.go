@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -19,8 +18,7 @@ import (
 // ready to use.
 type Store struct {
 	tickets memstore.Table[ticket.Ticket]
-	mu      sync.Mutex // guards events
-	events  []events.Event
+	events  memstore.Events
 
 	// BeforeSave, when set, runs at the start of every Save, outside the
 	// lock: a test can change the ticket under the writer there.
@@ -42,9 +40,7 @@ func (s *Store) Put(t ticket.Ticket) ticket.Ticket {
 
 // Events returns the events recorded so far.
 func (s *Store) Events() []events.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.events)
+	return s.events.All()
 }
 
 // Create implements ticket.Store.
@@ -54,9 +50,7 @@ func (s *Store) Create(_ context.Context, t ticket.Ticket) (ticket.Ticket, error
 	}
 	t.ID, t.Version, t.OrderID = bson.NewObjectID(), 0, ""
 	s.Put(t)
-	s.mu.Lock()
-	s.events = append(s.events, t.CreatedEvent())
-	s.mu.Unlock()
+	s.events.Add(t.CreatedEvent())
 	return t, nil
 }
 
@@ -100,9 +94,7 @@ func (s *Store) Save(_ context.Context, t ticket.Ticket) (ticket.Ticket, error) 
 		}
 		t.Version++
 		tickets[t.ID] = t
-		s.mu.Lock() // under the table's lock: events in the order of the writes
-		s.events = append(s.events, t.UpdatedEvent())
-		s.mu.Unlock()
+		s.events.Add(t.UpdatedEvent()) // under the table's lock: events in the order of the writes
 		return nil
 	})
 	if err != nil {

@@ -21,21 +21,12 @@ const stopLimit = 30 * time.Second
 // logs, what log writes to, is shown when the test failed.
 func Start(t testing.TB, cfg devapp.Config, log *slog.Logger, logs *testenv.LogBuffer, limit time.Duration) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- devapp.Run(ctx, cfg, log, func(url string) { ready <- url })
-	}()
+	ready := make(chan string, 1)
+	app := testenv.Go(func(ctx context.Context) error {
+		return devapp.Run(ctx, cfg, log, func(url string) { ready <- url })
+	})
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("devapp.Run returned %v after shutdown, want nil", err)
-			}
-		case <-time.After(stopLimit):
-			t.Errorf("devapp.Run still running %s after shutdown", stopLimit)
-		}
+		app.Stop(t, stopLimit)
 		if t.Failed() {
 			t.Logf("app logs:\n%s", logs.String())
 		}
@@ -43,8 +34,8 @@ func Start(t testing.TB, cfg devapp.Config, log *slog.Logger, logs *testenv.LogB
 	select {
 	case url := <-ready:
 		return url
-	case err := <-done:
-		t.Fatalf("app did not start: %v\n%s", err, logs.String())
+	case <-app.Done():
+		t.Fatalf("app did not start: %v\n%s", app.Err(), logs.String())
 	case <-time.After(limit):
 		t.Fatalf("app not ready after %s\n%s", limit, logs.String())
 	}
