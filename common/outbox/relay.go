@@ -118,73 +118,107 @@ func (r *Relay) sweepOnce(ctx context.Context) {
 }
 
 // flushPending publishes the events of every queued document, a few
-// documents at a time and each document's events in order.
+// documents at a time and each document's events in order, and removes
+// what a round published with one bulk write.
 func (r *Relay) flushPending(ctx context.Context) {
 	for ctx.Err() == nil {
 		r.mu.Lock()
-		ids := make([]bson.ObjectID, 0, len(r.pending))
+		ids := make([]bson.ObjectID, 0, min(len(r.pending), maxBatch))
 		for id := range r.pending {
+			if len(ids) == maxBatch {
+				break // the rest in the next round
+			}
 			ids = append(ids, id)
+			delete(r.pending, id)
 		}
-		clear(r.pending)
 		r.mu.Unlock()
 		if len(ids) == 0 {
 			return
 		}
+		published := make([][]Message, len(ids))
 		sem := make(chan struct{}, r.workers)
 		var wg sync.WaitGroup
-		for _, id := range ids {
+		for i, id := range ids {
 			sem <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				if err := r.flush(ctx, id); err != nil && ctx.Err() == nil {
+				var err error
+				published[i], err = r.publish(ctx, id)
+				if err != nil && ctx.Err() == nil {
 					// Left in the document: try again shortly (and the
 					// sweep would find it too).
 					r.log.Warn("outbox publish", "id", id.Hex(), "err", err)
-					time.AfterFunc(r.retry, func() { r.Notify(id) })
+					r.retryLater(id)
 				}
 			})
 		}
 		wg.Wait()
+		r.remove(ctx, ids, published)
 	}
 }
 
-// flush publishes the pending events of one document, oldest first, with
-// one read and one write: it reads the outbox, publishes every entry in
-// order, then removes the published ones with a single $pullAll (by value:
-// entries another relay removed already, or written since the read, are
-// untouched). It does not read again: a write that pushed more entries
-// notified the relay after it, so the document is queued again.
-func (r *Relay) flush(ctx context.Context, id bson.ObjectID) error {
+// maxBatch bounds the documents of one round, and so of one bulk removal.
+const maxBatch = 256
+
+func (r *Relay) retryLater(id bson.ObjectID) {
+	time.AfterFunc(r.retry, func() { r.Notify(id) })
+}
+
+// publish publishes the pending events of one document, oldest first, and
+// returns those that went out. It reads the document once and does not
+// read again: a write that pushes more entries notifies the relay after
+// it, so the document is queued again. A failed publish keeps the rest, in
+// order, for the retry.
+func (r *Relay) publish(ctx context.Context, id bson.ObjectID) ([]Message, error) {
 	var doc struct {
 		Outbox []Message `bson:"outbox"`
 	}
 	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
 		options.FindOne().SetProjection(bson.D{{Key: Field, Value: 1}})).Decode(&doc)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("read outbox: %w", err)
+		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	published := 0
-	var pubErr error
-	for _, m := range doc.Outbox {
+	for i, m := range doc.Outbox {
 		// The entry's id is the message id: on JetStream a retry within
 		// the duplicate window is stored once. It is published in the
 		// trace of the request that wrote it.
 		pctx := telemetry.WithTraceParent(bus.WithMsgID(ctx, m.ID), m.TraceParent)
-		if pubErr = r.pub.Publish(pctx, events.Subject(m.Subject), []byte(m.Data)); pubErr != nil {
-			break // the rest waits: a document's events go out in order
-		}
-		published++
-	}
-	if published > 0 {
-		_, err := r.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: doc.Outbox[:published]}}}})
-		if err != nil {
-			return errors.Join(pubErr, fmt.Errorf("remove %d published events: %w", published, err))
+		if err := r.pub.Publish(pctx, events.Subject(m.Subject), []byte(m.Data)); err != nil {
+			return doc.Outbox[:i], err
 		}
 	}
-	return pubErr
+	return doc.Outbox, nil
+}
+
+// remove takes the published entries out of their documents with one bulk
+// write: a $pullAll by value per document, on an exact _id (entries
+// another relay removed already, or written since the read, are
+// untouched). When it fails, the documents are queued again: their events
+// go out once more (at least once), and the removal is retried.
+func (r *Relay) remove(ctx context.Context, ids []bson.ObjectID, published [][]Message) {
+	var models []mongo.WriteModel
+	var done []bson.ObjectID
+	for i, msgs := range published {
+		if len(msgs) == 0 {
+			continue
+		}
+		models = append(models, mongo.NewUpdateOneModel().
+			SetFilter(bson.D{{Key: "_id", Value: ids[i]}}).
+			SetUpdate(bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: msgs}}}}))
+		done = append(done, ids[i])
+	}
+	if len(models) == 0 {
+		return
+	}
+	if _, err := r.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("outbox remove published events", "documents", len(done), "err", err)
+			for _, id := range done {
+				r.retryLater(id)
+			}
+		}
+	}
 }
