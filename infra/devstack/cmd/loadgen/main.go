@@ -258,6 +258,8 @@ type bench struct {
 	log    *slog.Logger
 	window time.Duration // EXPIRATION_WINDOW_SECONDS
 	label  string        // after each scenario's name: the broker, unless NATS Streaming
+	// catalogue is browse's tickets (none when browse did not run).
+	catalogue []string
 }
 
 // add records rows, and a failure for each top-level row with errors.
@@ -294,6 +296,7 @@ func (b *bench) browse(ctx context.Context) error {
 	}
 	b.log.Info("browse", "conns", b.cfg.conns, "duration", b.cfg.duration)
 	b.add(browse(ctx, b.a.api, catalogue, b.cfg.conns, b.cfg.warmup, b.cfg.duration)...)
+	b.catalogue = catalogue
 	return nil
 }
 
@@ -338,6 +341,13 @@ func (b *bench) propagation(ctx context.Context) error {
 		}
 		b.log.Info("propagation", "samples", b.cfg.propagationSamples)
 		b.add(propagation(ctx, b.a, b.cfg.propagationSamples, b.cfg.propagationPace, 30*time.Second))
+	}
+	if b.cfg.runs("propagation") && len(b.catalogue) > 0 {
+		if err := b.a.signUpUsers(ctx, b.cfg.propagationSamples); err != nil {
+			return err
+		}
+		b.log.Info("propagation while browsing", "samples", b.cfg.propagationSamples, "conns", b.cfg.conns)
+		b.add(propagationWhileBrowsing(ctx, b.a, b.catalogue, b.cfg.conns, b.cfg.propagationSamples, b.cfg.propagationPace, 30*time.Second))
 	}
 	return nil
 }

@@ -304,6 +304,8 @@ const method = `
   service's replica holds the ticket (read by ` + "`_id`" + ` every millisecond: what ` + "`POST /api/orders`" + ` looks up), after
   which a buyer's ` + "`POST /api/orders`" + ` must answer 201. (Retrying ` + "`POST /api/orders`" + ` back to back instead
   measured 3–6 times longer: the poller competed with the pipeline it timed for the two cores.)
+  **propagation while browsing** times the same again while the browse connections load the catalogue
+  (closed loop, from a second before the first ticket until the last): the target is the same p99.
 - **settle**: every ticket ordered so far must be released again (its order expired, and tickets heard
   order:cancelled) and ` + "`GET /api/tickets`" + ` must list every ticket; otherwise an event was lost and the run
   fails.

@@ -31,14 +31,7 @@ func met(ok bool) string {
 // browse loads GET /api/tickets and GET /api/tickets/{id} over the
 // catalogue.
 func browse(ctx context.Context, a *api, catalogue []string, conns int, warmup, dur time.Duration) []row {
-	res := closedLoop(ctx, conns, warmup, dur, func(_ int, rng *rand.Rand) op {
-		return func(ctx context.Context) (string, error) {
-			if rng.IntN(2) == 0 {
-				return "list", a.do(ctx, "GET", "/api/tickets", nil, nil, http.StatusOK, nil)
-			}
-			return "show", a.do(ctx, "GET", "/api/tickets/"+catalogue[rng.IntN(len(catalogue))], nil, nil, http.StatusOK, nil)
-		}
-	})
+	res := closedLoop(ctx, conns, warmup, dur, func(_ int, rng *rand.Rand) op { return browseOp(a, catalogue, rng) })
 	all := res.all.stats()
 	c := fmt.Sprint(conns)
 	return []row{
@@ -47,6 +40,17 @@ func browse(ctx context.Context, a *api, catalogue []string, conns int, warmup, 
 			met:    met(float64(all.n)/res.elapsed.Seconds() >= 100 && all.p99 <= time.Second && all.errors == 0)},
 		{scenario: "  GET /api/tickets", conns: c, elapsed: res.elapsed, st: res.kinds["list"].stats()},
 		{scenario: "  GET /api/tickets/{id}", conns: c, elapsed: res.elapsed, st: res.kinds["show"].stats()},
+	}
+}
+
+// browseOp is one browsing request: half GET /api/tickets (the whole
+// catalogue), half GET /api/tickets/{id} of a random ticket.
+func browseOp(a *api, catalogue []string, rng *rand.Rand) op {
+	return func(ctx context.Context) (string, error) {
+		if rng.IntN(2) == 0 {
+			return "list", a.do(ctx, "GET", "/api/tickets", nil, nil, http.StatusOK, nil)
+		}
+		return "show", a.do(ctx, "GET", "/api/tickets/"+catalogue[rng.IntN(len(catalogue))], nil, nil, http.StatusOK, nil)
 	}
 }
 
@@ -186,6 +190,42 @@ func propagation(ctx context.Context, a *app, samples int, pace, timeout time.Du
 	st := s.stats()
 	return row{scenario: "propagation", conns: "1", st: st, target: "p99 ≤ 20 ms", met: met(st.p99 <= 20*time.Millisecond && st.errors == 0),
 		note: fmt.Sprintf("%d tickets, one every %v; %.1f replica reads per ticket", samples, pace, float64(reads)/float64(max(samples, 1)))}
+}
+
+// propagationWhileBrowsing is propagation while conns connections browse
+// the catalogue as browse does (closed loop, after a second of warm-up):
+// how long a new ticket takes to become orderable when the app is busy
+// answering reads. Its browse requests count as errors of the row.
+func propagationWhileBrowsing(ctx context.Context, a *app, catalogue []string, conns, samples int, pace, timeout time.Duration) row {
+	var stop atomic.Bool
+	loaded := make(chan loadResult, 1)
+	go func() {
+		loaded <- closedLoop(ctx, conns, 0, time.Hour, func(_ int, rng *rand.Rand) op {
+			browse := browseOp(a.api, catalogue, rng)
+			return func(ctx context.Context) (string, error) {
+				if stop.Load() {
+					return "", errStop
+				}
+				return browse(ctx)
+			}
+		})
+	}()
+	if err := sleep(ctx, time.Second); err != nil {
+		stop.Store(true)
+		<-loaded
+		return row{scenario: "propagation while browsing", st: stats{errors: 1, sample: []string{err.Error()}}}
+	}
+	r := propagation(ctx, a, samples, pace, timeout)
+	stop.Store(true)
+	res := <-loaded
+	load := res.all.stats()
+	r.scenario = "propagation while browsing"
+	r.st.errors += load.errors
+	r.st.sample = append(r.st.sample, load.sample...)
+	r.met = met(r.st.p99 <= 20*time.Millisecond && r.st.errors == 0)
+	r.note += fmt.Sprintf("; meanwhile %d connections browsed the %d-ticket catalogue at %.0f req/s (p99 %v)",
+		conns, len(catalogue), float64(load.n)/res.elapsed.Seconds(), load.p99.Round(time.Millisecond))
+	return r
 }
 
 // expiration places orders at a steady pace and measures, for each, the
