@@ -27,7 +27,9 @@ func OrderCancelled(svc *payment.Service) bus.Handler[events.OrderCancelled] {
 		if err := svc.Orders.Cancel(ctx, id, e.Version); err != nil {
 			return err
 		}
-		err = svc.RefundIfCancelled(ctx, id)
+		// Applied now or before: the replica reads cancelled, which is
+		// final (order:cancelled is an order's last event).
+		err = svc.RefundCancelled(ctx, id)
 		if _, rejected := errors.AsType[*payment.RejectedError](err); rejected {
 			return fmt.Errorf("order:cancelled of order %s: %w: %w", e.ID, err, bus.ErrDrop)
 		}

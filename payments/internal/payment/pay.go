@@ -108,6 +108,12 @@ func (s *Service) RefundIfCancelled(ctx context.Context, orderID bson.ObjectID) 
 	if err != nil || o.Status != events.StatusCancelled {
 		return err
 	}
+	return s.RefundCancelled(ctx, orderID)
+}
+
+// RefundCancelled is RefundIfCancelled for an order known to be cancelled
+// (its replica has applied order:cancelled), without reading the order.
+func (s *Service) RefundCancelled(ctx context.Context, orderID bson.ObjectID) error {
 	p, err := s.Payments.ByOrder(ctx, orderID)
 	switch {
 	case errors.Is(err, ErrNotFound):
