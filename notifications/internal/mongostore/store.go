@@ -187,8 +187,12 @@ func (s *Store) CancelOrder(ctx context.Context, id string, version int64, at ti
 		if err != nil {
 			return notify.Order{}, fmt.Errorf("cancel order %s: %w", id, err)
 		}
-		if res.MatchedCount == 1 {
-			return s.Order(ctx, id)
+		if res.MatchedCount == 1 { // o, as read, with set applied
+			if o.CancelledAt.IsZero() {
+				o.CancelledAt = at
+			}
+			o.Version = max(o.Version, version)
+			return o, nil
 		}
 	}
 	return notify.Order{}, fmt.Errorf("cancel order %s: %d concurrent changes in a row", id, casTries)

@@ -128,14 +128,10 @@ func (s *Service) PaymentCreated(ctx context.Context, orderID string) error {
 	return s.notify(ctx, o, KindReceipt)
 }
 
-// notify records the order's email of kind and sends it, once.
+// notify records the order's email of kind and sends it, once: the
+// record's insert is the check (a redelivery finds it there and stops),
+// not a read before it.
 func (s *Service) notify(ctx context.Context, o Order, kind Kind) error {
-	key := Key(o.ID, kind)
-	if _, err := s.Outbox.Get(ctx, key); err == nil {
-		return nil // recorded by an earlier delivery: sent, or RunRetries sends it
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
-	}
 	u, err := s.Users.User(ctx, o.UserID)
 	if err != nil {
 		return fmt.Errorf("%s of order %s: buyer: %w", kind, o.ID, err)
@@ -158,7 +154,7 @@ func (s *Service) notify(ctx context.Context, o Order, kind Kind) error {
 	}
 	switch err := s.Outbox.Add(ctx, m); {
 	case errors.Is(err, ErrDuplicate):
-		return nil // a concurrent delivery recorded it
+		return nil // recorded by an earlier or concurrent delivery: sent, or RunRetries sends it
 	case err != nil:
 		return err
 	}
