@@ -208,3 +208,28 @@ func TestEventIsKeptUntilAcked(t *testing.T) {
 	}
 	bustest.Eventually(t, "outbox emptied", func() bool { return pending(t, coll, id) == 0 })
 }
+
+// TestABacklogIsWorkedOff: a relay that starts with hundreds of documents
+// pending (a restart after an outage) publishes every event and empties
+// every outbox. Its removals go out as bulk writes; on FerretDB a bulk of
+// over a hundred statements used to take the whole connection pool of the
+// database and wait for itself.
+func TestABacklogIsWorkedOff(t *testing.T) {
+	t.Parallel()
+	coll, conn, rec, p := setup(t)
+	ctx := context.Background()
+	const docs = 300
+	batch := make([]any, docs)
+	for i := range batch {
+		batch[i] = doc{ID: bson.NewObjectID(), Outbox: []outbox.Message{msg(t, fmt.Sprintf("%s%03d", p, i))}}
+	}
+	if _, err := coll.InsertMany(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	run(t, outbox.NewRelay(coll, conn, discard, time.Hour)) // its first sweep finds them
+	rec.Wait(t, docs, hasPrefix(p))
+	bustest.Eventually(t, "every outbox empty", func() bool {
+		n, err := coll.CountDocuments(ctx, bson.D{{Key: outbox.Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}})
+		return err == nil && n == 0
+	})
+}

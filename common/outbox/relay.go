@@ -119,7 +119,7 @@ func (r *Relay) sweepOnce(ctx context.Context) {
 
 // flushPending publishes the events of every queued document, a few
 // documents at a time and each document's events in order, and removes
-// what a round published with one bulk write.
+// what a round published with bulk writes.
 func (r *Relay) flushPending(ctx context.Context) {
 	for ctx.Err() == nil {
 		r.mu.Lock()
@@ -193,8 +193,8 @@ func (r *Relay) publish(ctx context.Context, id bson.ObjectID) ([]Message, error
 	return doc.Outbox, nil
 }
 
-// remove takes the published entries out of their documents with one bulk
-// write: a $pullAll by value per document, on an exact _id (entries
+// remove takes the published entries out of their documents with a bulk
+// write (one per maxStatements documents): a $pullAll by value per document, on an exact _id (entries
 // another relay removed already, or written since the read, are
 // untouched). When it fails, the documents are queued again: their events
 // go out once more (at least once), and the removal is retried.
@@ -210,15 +210,20 @@ func (r *Relay) remove(ctx context.Context, ids []bson.ObjectID, published [][]M
 			SetUpdate(bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: msgs}}}}))
 		done = append(done, ids[i])
 	}
-	if len(models) == 0 {
-		return
-	}
-	if _, err := r.coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-		if ctx.Err() == nil {
-			r.log.Warn("outbox remove published events", "documents", len(done), "err", err)
-			for _, id := range done {
+	for len(models) > 0 {
+		n := min(len(models), maxStatements)
+		if _, err := r.coll.BulkWrite(ctx, models[:n], options.BulkWrite().SetOrdered(false)); err != nil && ctx.Err() == nil {
+			r.log.Warn("outbox remove published events", "documents", n, "err", err)
+			for _, id := range done[:n] {
 				r.retryLater(id)
 			}
 		}
+		models, done = models[n:], done[n:]
 	}
 }
+
+// maxStatements bounds the statements of one bulk write. FerretDB v1
+// keeps each statement's query open, on a connection of its SQLite pool
+// (100), until the whole command ends: a bulk of 128 statements took the
+// whole pool and waited for itself, and the database stopped answering.
+const maxStatements = 32
