@@ -11,7 +11,8 @@
 // a write, never half of it, and a read sent after a write's reply sees
 // the write. A lock on reads would make every write wait for the read in
 // flight: a 1,000-document list query (~50 ms) would hold up the writes of
-// its database.
+// its database. A bulk update or delete goes upstream one statement at a
+// time, each under the lock on its own (bulk.go).
 package mongofront
 
 import (
@@ -194,6 +195,11 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		read = err == nil && IsRead(name)
 	}
 	db := commandDB(req)
+	if !read {
+		if parts, ordered := splitBulk(name, req); parts != nil {
+			return f.roundTripBulk(name, db, req, parts, ordered, client, up, ur)
+		}
+	}
 	if !read {
 		lock := f.lockFor(db)
 		lock.Lock()

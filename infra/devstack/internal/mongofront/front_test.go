@@ -392,6 +392,62 @@ func TestCompareAndSetBulkAndDelete(t *testing.T) {
 	}
 }
 
+// TestBulkWrites checks the front's statement-by-statement forwarding of
+// bulk writes: large bulks complete (FerretDB alone waits for itself past a
+// hundred statements), and the reply counts and write errors are MongoDB's.
+func TestBulkWrites(t *testing.T) {
+	t.Parallel()
+	db := setup(t, true)
+	ctx := ctxT(t)
+	coll := db.Collection("bulk")
+	const docs = 150
+	ids := make([]any, docs)
+	for i := range ids {
+		ids[i] = bson.D{{Key: "_id", Value: i}, {Key: "n", Value: 0}, {Key: "s", Value: "text"}}
+	}
+	if _, err := coll.InsertMany(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	inc := func(id int, field string) mongo.WriteModel {
+		return mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}).
+			SetUpdate(bson.D{{Key: "$inc", Value: bson.D{{Key: field, Value: 1}}}})
+	}
+	all := make([]mongo.WriteModel, docs)
+	for i := range all {
+		all[i] = inc(i, "n")
+	}
+	res, err := coll.BulkWrite(ctx, all)
+	if err != nil || res.MatchedCount != docs || res.ModifiedCount != docs {
+		t.Fatalf("bulk of %d: %+v, %v", docs, res, err)
+	}
+
+	for _, ordered := range []bool{true, false} {
+		// The second statement fails: $inc of a string.
+		res, err := coll.BulkWrite(ctx, []mongo.WriteModel{inc(0, "n"), inc(1, "s"), inc(2, "n")},
+			options.BulkWrite().SetOrdered(ordered))
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || len(bwe.WriteErrors) != 1 || bwe.WriteErrors[0].Index != 1 {
+			t.Fatalf("ordered %v: err = %v, want one write error at index 1", ordered, err)
+		}
+		want := int64(1) // an ordered bulk stops at its error
+		if !ordered {
+			want = 2
+		}
+		if res.ModifiedCount != want {
+			t.Errorf("ordered %v: modified %d, want %d", ordered, res.ModifiedCount, want)
+		}
+	}
+
+	del, err := coll.BulkWrite(ctx, []mongo.WriteModel{
+		mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: 10}}),
+		mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: 10}}), // gone by then
+		mongo.NewDeleteManyModel().SetFilter(bson.D{{Key: "_id", Value: 11}}),
+	})
+	if err != nil || del.DeletedCount != 2 {
+		t.Errorf("bulk delete: %+v, %v; want 2 deleted", del, err)
+	}
+}
+
 // TestCollectionHook checks that the hook hears of each collection once,
 // and again after it was dropped.
 func TestCollectionHook(t *testing.T) {
