@@ -67,17 +67,8 @@ func Run(ctx context.Context, log *slog.Logger, s Service) (err error) {
 		}()
 	}
 
-	workCtx, stopWork := context.WithCancel(context.Background())
-	var workers sync.WaitGroup
-	failed := make(chan error, len(s.Workers))
-	for _, w := range s.Workers {
-		workers.Go(func() {
-			if werr := w(workCtx); werr != nil && workCtx.Err() == nil {
-				failed <- werr
-			}
-		})
-	}
-	defer func() { stopWork(); workers.Wait() }()
+	failed, stopWork := startWorkers(s.Workers)
+	defer stopWork()
 
 	if len(s.Listeners) > 0 {
 		if err := bus.Subscribe(s.Bus, s.Listen, log, s.Listeners...); err != nil {
@@ -85,16 +76,8 @@ func Run(ctx context.Context, log *slog.Logger, s Service) (err error) {
 		}
 	}
 
-	handler := s.Handler
-	if s.Name != "" {
-		handler = telemetry.HTTP(s.Name, handler)
-	}
-	serveCtx, stopServing := context.WithCancel(context.Background())
+	served, stopServing := serve(s)
 	defer stopServing()
-	served := make(chan error, 1)
-	go func() {
-		served <- web.Serve(serveCtx, web.NewServer(s.Addr, handler), cmp.Or(s.DrainTimeout, 10*time.Second))
-	}()
 	log.Info("service started", "addr", s.Addr, "listeners", len(s.Listeners))
 
 	var lost <-chan error
@@ -113,6 +96,38 @@ func Run(ctx context.Context, log *slog.Logger, s Service) (err error) {
 	log.Info("service stopping", "err", err)
 	stopServing()
 	return errors.Join(err, <-served)
+}
+
+// startWorkers runs each worker on its own goroutine. failed carries the
+// error of a worker that stopped before stop was called; stop cancels the
+// workers and waits for them.
+func startWorkers(workers []func(context.Context) error) (failed <-chan error, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errc := make(chan error, len(workers))
+	for _, w := range workers {
+		wg.Go(func() {
+			if err := w(ctx); err != nil && ctx.Err() == nil {
+				errc <- err
+			}
+		})
+	}
+	return errc, func() { cancel(); wg.Wait() }
+}
+
+// serve runs s's HTTP server (instrumented under s.Name). served carries
+// its end; stop stops taking requests and drains it (DrainTimeout).
+func serve(s Service) (served <-chan error, stop func()) {
+	handler := s.Handler
+	if s.Name != "" {
+		handler = telemetry.HTTP(s.Name, handler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		errc <- web.Serve(ctx, web.NewServer(s.Addr, handler), cmp.Or(s.DrainTimeout, 10*time.Second))
+	}()
+	return errc, cancel
 }
 
 // closeAll closes the stores; a failure is logged, not returned: the

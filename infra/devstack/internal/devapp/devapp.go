@@ -95,60 +95,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 	defer ln.Close()
 	gatewayURL := "http://" + ln.Addr().String()
 
-	st, err := stack.Start(ctx, stack.Config{DataDir: cfg.DataDir, Getenv: getenv}, log.With("part", "stack"))
-	if err != nil {
-		return fmt.Errorf("start backing servers: %w", err)
-	}
-	defer st.Stop()
-
-	// The emails of notifications go to a mail sink shown under
-	// /dev/mail/, unless SMTP_URL names a real server.
-	stackEnv := st.Env()
-	var sink *mailsink.Sink
-	if stackEnv["SMTP_URL"] = getenv("SMTP_URL"); stackEnv["SMTP_URL"] == "" {
-		if sink, err = mailsink.Start("127.0.0.1:0", log.With("part", "mailsink")); err != nil {
-			return fmt.Errorf("mail sink: %w", err)
-		}
-		defer sink.Close()
-		stackEnv["SMTP_URL"] = sink.URL()
-	}
-
-	// Payments talks to a stateful Stripe fake for PaymentIntents (in
-	// front of stripe-mock), which sends its webhook notices through the
-	// gateway, as Stripe would through the edge; /dev/stripe/ reaches it.
-	fake, err := stripefake.Start(stackEnv[stack.EnvStripeAPIBase], log.With("part", "stripefake"))
+	b, err := startBacking(ctx, cfg.DataDir, getenv, gatewayURL, log)
 	if err != nil {
 		return err
 	}
-	defer fake.Close()
-	webhookSecret := cmp.Or(getenv("STRIPE_WEBHOOK_SECRET"), "whsec_dev_"+strconv.FormatInt(time.Now().UnixNano(), 36))
-	fake.SetWebhook(gatewayURL+"/api/payments/webhook", webhookSecret)
-	stackEnv[stack.EnvStripeAPIBase] = fake.URL
+	defer b.close()
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: stackEnv, gatewayURL: gatewayURL, webhookSecret: webhookSecret,
+	l := &launcher{cfg: cfg, getenv: getenv, log: log, stackEnv: b.env, gatewayURL: gatewayURL, webhookSecret: b.webhookSecret,
 		up: make(chan struct{}), fail: cancel}
 	defer l.wg.Wait() // after cancel: every part has shut down before the stack stops
 	targets, err := l.launch(ctx)
 	if err != nil {
 		return err
 	}
-	front := http.NewServeMux()
-	front.Handle("/", Gateway(targets))
-	if getenv("DEV_TRACING") != "off" {
-		names := make([]string, 0, len(parts))
-		for _, p := range parts {
-			names = append(names, p.name)
-		}
-		front.Handle("/dev/", devtrace.Handler(devtrace.Install(), names))
-	}
-	front.Handle("/dev/stripe/", http.StripPrefix("/dev/stripe", httputil.NewSingleHostReverseProxy(mustURL(fake.URL))))
-	if sink != nil {
-		front.Handle("/dev/mail/", http.StripPrefix("/dev/mail", sink.Handler()))
-		front.Handle("GET /dev/mail", http.RedirectHandler("/dev/mail/", http.StatusFound))
-	}
-	defer serve(ln, front)()
+	defer serve(ln, b.devFront(targets, getenv))()
 	close(l.up)
 	if ready != nil {
 		ready(gatewayURL)
@@ -158,6 +120,82 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, ready func(url strin
 		return err
 	}
 	return nil
+}
+
+// backing is what the parts of the app talk to: the backing servers, the
+// mail sink (unless SMTP_URL names a real server) and the Stripe fake.
+type backing struct {
+	st            *stack.Stack
+	sink          *mailsink.Sink // nil: SMTP_URL is a real server
+	fake          *stripefake.Server
+	env           map[string]string // the stack's environment for the parts
+	webhookSecret string
+}
+
+// startBacking starts the backing servers of the app whose gateway is at
+// gatewayURL.
+func startBacking(ctx context.Context, dataDir string, getenv func(string) string, gatewayURL string, log *slog.Logger) (_ *backing, err error) {
+	b := &backing{}
+	defer func() {
+		if err != nil {
+			b.close()
+		}
+	}()
+	if b.st, err = stack.Start(ctx, stack.Config{DataDir: dataDir, Getenv: getenv}, log.With("part", "stack")); err != nil {
+		return nil, fmt.Errorf("start backing servers: %w", err)
+	}
+	// The emails of notifications go to a mail sink shown under
+	// /dev/mail/, unless SMTP_URL names a real server.
+	b.env = b.st.Env()
+	if b.env["SMTP_URL"] = getenv("SMTP_URL"); b.env["SMTP_URL"] == "" {
+		if b.sink, err = mailsink.Start("127.0.0.1:0", log.With("part", "mailsink")); err != nil {
+			return nil, fmt.Errorf("mail sink: %w", err)
+		}
+		b.env["SMTP_URL"] = b.sink.URL()
+	}
+	// Payments talks to a stateful Stripe fake for PaymentIntents (in
+	// front of stripe-mock), which sends its webhook notices through the
+	// gateway, as Stripe would through the edge; /dev/stripe/ reaches it.
+	if b.fake, err = stripefake.Start(b.env[stack.EnvStripeAPIBase], log.With("part", "stripefake")); err != nil {
+		return nil, err
+	}
+	b.webhookSecret = cmp.Or(getenv("STRIPE_WEBHOOK_SECRET"), "whsec_dev_"+strconv.FormatInt(time.Now().UnixNano(), 36))
+	b.fake.SetWebhook(gatewayURL+"/api/payments/webhook", b.webhookSecret)
+	b.env[stack.EnvStripeAPIBase] = b.fake.URL
+	return b, nil
+}
+
+func (b *backing) close() {
+	if b.fake != nil {
+		b.fake.Close()
+	}
+	if b.sink != nil {
+		b.sink.Close()
+	}
+	if b.st != nil {
+		b.st.Stop()
+	}
+}
+
+// devFront is the app's front door: the gateway to the parts (targets),
+// and under /dev/ the traces and metrics (unless DEV_TRACING=off), the
+// Stripe fake and the mail sink.
+func (b *backing) devFront(targets map[string]*url.URL, getenv func(string) string) *http.ServeMux {
+	front := http.NewServeMux()
+	front.Handle("/", Gateway(targets))
+	if getenv("DEV_TRACING") != "off" {
+		names := make([]string, 0, len(parts))
+		for _, p := range parts {
+			names = append(names, p.name)
+		}
+		front.Handle("/dev/", devtrace.Handler(devtrace.Install(), names))
+	}
+	front.Handle("/dev/stripe/", http.StripPrefix("/dev/stripe", httputil.NewSingleHostReverseProxy(mustURL(b.fake.URL))))
+	if b.sink != nil {
+		front.Handle("/dev/mail/", http.StripPrefix("/dev/mail", b.sink.Handler()))
+		front.Handle("GET /dev/mail", http.RedirectHandler("/dev/mail/", http.StatusFound))
+	}
+	return front
 }
 
 // launcher starts the parts of one app, each on a free port and under
