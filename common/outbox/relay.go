@@ -193,11 +193,12 @@ func (r *Relay) publish(ctx context.Context, id bson.ObjectID) ([]Message, error
 	return doc.Outbox, nil
 }
 
-// remove takes the published entries out of their documents with a bulk
-// write (one per maxStatements documents): a $pullAll by value per document, on an exact _id (entries
-// another relay removed already, or written since the read, are
-// untouched). When it fails, the documents are queued again: their events
-// go out once more (at least once), and the removal is retried.
+// remove takes the published entries out of their documents with bulk
+// writes of up to maxStatements documents: a $pullAll by value per
+// document, on an exact _id (entries another relay removed already, or
+// written since the read, are untouched). When one fails, its documents
+// are queued again: their events go out once more (at least once), and
+// the removal is retried.
 func (r *Relay) remove(ctx context.Context, ids []bson.ObjectID, published [][]Message) {
 	var models []mongo.WriteModel
 	var done []bson.ObjectID

@@ -199,14 +199,9 @@ func (f *Front) roundTrip(req []byte, client, up net.Conn, ur *bufio.Reader) err
 		if parts, ordered := splitBulk(name, req); parts != nil {
 			return f.roundTripBulk(name, db, req, parts, ordered, client, up, ur)
 		}
-	}
-	if !read {
 		lock := f.lockFor(db)
 		lock.Lock()
 		defer lock.Unlock()
-	}
-
-	if !read {
 		rw, err := rewriteCAS(name, req, up, ur)
 		if err != nil {
 			return err
