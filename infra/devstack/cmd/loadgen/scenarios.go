@@ -195,7 +195,7 @@ func propagation(ctx context.Context, a *app, samples int, pace, timeout time.Du
 // propagationWhileBrowsing is propagation while conns connections browse
 // the catalogue as browse does (closed loop, after a second of warm-up):
 // how long a new ticket takes to become orderable when the app is busy
-// answering reads. Its browse requests count as errors of the row.
+// answering reads. A failed browse request is an error of the row too.
 func propagationWhileBrowsing(ctx context.Context, a *app, catalogue []string, conns, samples int, pace, timeout time.Duration) row {
 	var stop atomic.Bool
 	loaded := make(chan loadResult, 1)
